@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the extension build (added with the extension) and for the test suite.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
+  },
+});
