@@ -1,7 +1,5 @@
 // The `reef` command line: one subcommand per module in cli/commands/.
 import { Command, CommanderError } from 'commander';
-import { registerKeygen } from './commands/keygen';
-import { registerManifest } from './commands/manifest';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {
@@ -10,8 +8,6 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerManifest(program);
-  registerKeygen(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError();
   return program;
 }
