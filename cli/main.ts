@@ -1,5 +1,7 @@
 // The `reef` command line: one subcommand per module in cli/commands/.
 import { Command, CommanderError } from 'commander';
+import { registerKeygen } from './commands/keygen';
+import { registerManifest } from './commands/manifest';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {
@@ -8,8 +10,17 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of program.commands) c.exitOverride().showHelpAfterError();
+  registerManifest(program);
+  registerKeygen(program);
+  applyToAll(program, (c) => c.exitOverride().showHelpAfterError());
   return program;
+}
+
+function applyToAll(cmd: Command, fn: (c: Command) => void): void {
+  for (const c of cmd.commands) {
+    fn(c);
+    applyToAll(c, fn);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,118 @@
+// `reef manifest <dir>`: walk a site, hash what changed, write /.well-known/reef.json (optionally signed).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import mime from 'mime';
+import {
+  DEFAULT_CHUNK_SIZE,
+  MANIFEST_LIMITS,
+  MANIFEST_VERSION,
+  parseManifest,
+  pathForFile,
+  serializeManifest,
+  signManifest,
+  type Manifest,
+  type ManifestObject,
+} from '../shared/manifest';
+import { HashCache } from './hash-cache';
+import { HashPool, type FileHash } from './hash-pool';
+import { walkSite, type SiteFile } from './walk';
+
+export interface GenerateOptions {
+  dir: string;
+  origin: string;
+  output?: string;
+  cachePath?: string;
+  chunkSize?: number;
+  include?: string[];
+  exclude?: string[];
+  /** base64 Ed25519 secret key; when set the manifest is signed. */
+  secretKey?: string;
+  nextKeys?: string[];
+  expiresInMs?: number;
+  onProgress?: (p: { filesDone: number; files: number; bytesDone: number; bytes: number }) => void;
+  nowMs?: number;
+}
+
+export interface GenerateResult {
+  manifest: Manifest;
+  output: string;
+  files: number;
+  hashed: number;
+  reused: number;
+  bytesHashed: number;
+}
+
+/** Files modified this recently are not cached: a same-mtime rewrite could otherwise go unnoticed. */
+const RACY_MTIME_WINDOW_MS = 2000;
+
+export async function generateManifest(opts: GenerateOptions): Promise<GenerateResult> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < MANIFEST_LIMITS.minChunkSize || chunkSize > MANIFEST_LIMITS.maxChunkSize)
+    throw new Error(`chunk size must be an integer between ${MANIFEST_LIMITS.minChunkSize} and ${MANIFEST_LIMITS.maxChunkSize} bytes`);
+  const origin = new URL(opts.origin).origin;
+  const output = opts.output ?? join(opts.dir, '.well-known', 'reef.json');
+  const cache = await HashCache.load(opts.cachePath ?? join(opts.dir, '.reef-cache.json'), chunkSize);
+  const nowMs = opts.nowMs ?? Date.now();
+
+  const files = await walkSite(opts.dir, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
+  // Largest first, so the last file to finish is a small one and both cores stay busy to the end.
+  files.sort((a, b) => b.size - a.size);
+  const totalBytes = files.reduce((s, f) => s + f.size, 0);
+  let filesDone = 0;
+  let bytesDone = 0;
+  let bytesHashed = 0;
+  let reused = 0;
+  const pool = new HashPool();
+  const results: Array<[SiteFile, FileHash]> = [];
+  try {
+    await Promise.all(
+      files.map(async (f) => {
+        let h = cache.lookup(f);
+        if (h) reused++;
+        else {
+          h = await pool.hash(f.absPath, chunkSize);
+          bytesHashed += h.size;
+        }
+        results.push([f, h]);
+        filesDone++;
+        bytesDone += f.size;
+        opts.onProgress?.({ filesDone, files: files.length, bytesDone, bytes: totalBytes });
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+
+  const objects: Record<string, ManifestObject> = {};
+  for (const [f, h] of results) {
+    const entry: ManifestObject = { size: h.size, type: mime.getType(f.relPath) ?? 'application/octet-stream', integrity: h.integrity };
+    if (h.chunks) Object.assign(entry, { chunkSize, chunks: h.chunks });
+    objects[pathForFile(f.relPath)] = entry;
+  }
+
+  let manifest: Manifest = { version: MANIFEST_VERSION, origin, objects };
+  if (opts.secretKey) {
+    const previous = await previousSerial(output);
+    manifest.serial = Math.max(Math.floor(nowMs / 1000), previous + 1);
+    manifest.issued = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
+    manifest.expires = new Date(nowMs + (opts.expiresInMs ?? 30 * 24 * 3600_000)).toISOString().replace(/\.\d+Z$/, 'Z');
+    if (opts.nextKeys?.length) manifest.nextKeys = opts.nextKeys;
+    manifest = signManifest(manifest, { secretKey: opts.secretKey });
+  }
+  const text = serializeManifest(manifest);
+  parseManifest(text); // never publish something our own parser would refuse
+  await mkdir(dirname(output), { recursive: true });
+  const tmp = `${output}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, output);
+  await cache.save(results.filter(([f]) => f.mtimeMs < nowMs - RACY_MTIME_WINDOW_MS));
+  return { manifest, output, files: files.length, hashed: files.length - reused, reused, bytesHashed };
+}
+
+async function previousSerial(path: string): Promise<number> {
+  try {
+    return parseManifest(await readFile(path)).serial ?? 0;
+  } catch {
+    return 0;
+  }
+}
