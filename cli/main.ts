@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerKeygen } from './commands/keygen';
 import { registerManifest } from './commands/manifest';
+import { registerTracker } from './commands/tracker';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {

@@ -1,0 +1,348 @@
+// The tracker, sans I/O: sessions, announcements in a ContentIndex, lookups ordered nearest-first,
+// signalling (local or relayed to another tracker), limits. Owns no sockets and no timers: the
+// socket front feeds it frames, the clock is injected, the index and relay are interfaces.
+import { contentKey } from '../shared/tracker/content-key';
+import { TRACKER_CLOSE, TRACKER_ERRORS, type TrackerErrorCode } from '../shared/tracker/errors';
+import { decodeIndexValue, encodeIndexValue } from '../shared/tracker/index-value';
+import {
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type ClientMessageOf,
+  type PeerEntry,
+  type ServerMessage,
+  type TrackerRef,
+} from '../shared/tracker/protocol';
+import type { Clock } from './clock';
+import { TRACKER_DEFAULTS, type TrackerConfig } from './config';
+import type { ContentIndex } from './content-index';
+import { createTrackerMetrics } from './metrics';
+import { clusterOf, orderPeers } from './order-peers';
+import { RouteCache } from './route-cache';
+import { Session, type Connection } from './session';
+import { noRelay, type RelayedSignal, type SignalRelay, type SignalSink } from './signal-relay';
+
+export interface TrackerLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+const silent: TrackerLogger = { warn() {}, debug() {} };
+
+export interface TrackerDeps {
+  clock: Clock;
+  index: ContentIndex;
+  /** This tracker's identity as written into index values (node id hex + host:httpPort). */
+  self: TrackerRef;
+  relay?: SignalRelay;
+  log?: TrackerLogger;
+  random?: () => number;
+}
+
+export class Tracker implements SignalSink {
+  readonly cfg: TrackerConfig;
+  readonly metrics = createTrackerMetrics();
+  readonly self: TrackerRef;
+  private readonly sessions = new Set<Session>();
+  private readonly byPeer = new Map<string, Session>();
+  private readonly routes: RouteCache;
+  private readonly log: TrackerLogger;
+  private readonly relay: SignalRelay;
+  private readonly random: () => number;
+  private tickTimer: unknown = null;
+
+  constructor(
+    private readonly deps: TrackerDeps,
+    cfg: Partial<TrackerConfig> = {},
+  ) {
+    this.cfg = { ...TRACKER_DEFAULTS, ...cfg };
+    this.self = deps.self;
+    this.log = deps.log ?? silent;
+    this.relay = deps.relay ?? noRelay;
+    this.random = deps.random ?? Math.random;
+    this.routes = new RouteCache(this.cfg.routeCacheSize, this.cfg.routeTtlMs);
+  }
+
+  start(): void {
+    if (this.tickTimer === null) this.scheduleTick();
+  }
+
+  /** Stops maintenance and closes every session (withdrawing their announcements). */
+  async stop(): Promise<void> {
+    if (this.tickTimer !== null) this.deps.clock.clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    await Promise.all([...this.sessions].map((s) => this.end(s, TRACKER_CLOSE.replaced)));
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  connect(conn: Connection): Session {
+    const s = new Session(conn, this.deps.clock, this.cfg);
+    this.sessions.add(s);
+    this.metrics.sessionsOpened++;
+    this.metrics.sessionsActive = this.sessions.size;
+    return s;
+  }
+
+  /** The connection went away: withdraw everything the peer announced. Idempotent. */
+  async disconnect(s: Session): Promise<void> {
+    if (!this.sessions.delete(s)) return;
+    s.closed = true;
+    this.metrics.sessionsActive = this.sessions.size;
+    if (s.peerId !== null && this.byPeer.get(s.peerId) === s) this.byPeer.delete(s.peerId);
+    const removals = [...s.objects.values()].map((o) => this.deps.index.remove(o.key, o.value));
+    s.objects.clear();
+    await Promise.allSettled(removals);
+  }
+
+  /** One incoming frame. Never throws; remote faults become error replies, counters and strikes. */
+  receive(s: Session, frame: string | Uint8Array): void {
+    if (s.closed) return;
+    const bytes = typeof frame === 'string' ? frame.length : frame.byteLength; // chars ~ bytes for the cap
+    this.metrics.messagesIn++;
+    this.metrics.bytesIn += bytes;
+    s.lastSeenAt = this.deps.clock.now();
+    if (bytes > this.cfg.maxMessageBytes) {
+      this.metrics.tooLarge++;
+      return this.fault(s, TRACKER_ERRORS.tooLarge, `frame over ${this.cfg.maxMessageBytes} bytes`);
+    }
+    if (!s.messages.take()) {
+      this.metrics.rateLimited++;
+      return this.fault(s, TRACKER_ERRORS.rateLimited, `over ${this.cfg.messagesPerSec} messages/s`);
+    }
+    const parsed = parseClientMessage(frame);
+    if (!parsed.ok) {
+      this.metrics.malformed[parsed.code] = (this.metrics.malformed[parsed.code] ?? 0) + 1;
+      return this.fault(s, parsed.code, parsed.message, parsed.id);
+    }
+    const msg = parsed.msg;
+    if (msg.type === 'hello') return this.onHello(s, msg);
+    if (s.peerId === null) return this.fault(s, TRACKER_ERRORS.noHello, 'send hello first', 'id' in msg ? msg.id : undefined);
+    const done = (p: Promise<void>) =>
+      p.catch((err: unknown) => {
+        this.metrics.indexFailures++;
+        this.log.warn({ err: String(err), type: msg.type }, 'tracker request failed');
+        this.send(s, { type: 'error', id: msg.id, code: TRACKER_ERRORS.indexFailure, message: 'index unavailable' });
+      });
+    switch (msg.type) {
+      case 'announce':
+        return void done(this.onAnnounce(s, msg));
+      case 'lookup':
+        return void done(this.onLookup(s, msg));
+      case 'signal':
+        return void done(this.onSignal(s, msg));
+      case 'withdraw':
+        return void done(this.onWithdraw(s, msg));
+      case 'heartbeat':
+        return void done(this.onHeartbeat(s, msg));
+    }
+  }
+
+  /** Entry point for a signal relayed by another tracker. True if a connected peer got it. */
+  acceptRelayedSignal(m: RelayedSignal): boolean {
+    const target = this.byPeer.get(m.to);
+    if (!target || m.fromTracker.id === this.self.id) {
+      this.metrics.relayedSignalsDropped++;
+      return false;
+    }
+    // Remember where the sender is so the answer and candidates can flow back.
+    this.routes.set(m.from, m.fromTracker, this.deps.clock.now());
+    this.metrics.relayedSignalsAccepted++;
+    this.send(target, { type: 'signal', from: m.from, sid: m.sid, data: m.data });
+    return true;
+  }
+
+  // ---- handlers --------------------------------------------------------------------------------
+
+  private onHello(s: Session, m: ClientMessageOf<'hello'>): void {
+    if (s.peerId !== null) return this.fault(s, TRACKER_ERRORS.alreadyHello, 'hello was already sent');
+    if (m.v !== PROTOCOL_VERSION) {
+      return this.fault(s, TRACKER_ERRORS.unsupportedVersion, `this tracker speaks v${PROTOCOL_VERSION}`);
+    }
+    if (this.byPeer.has(m.peerId)) return this.fault(s, TRACKER_ERRORS.peerIdTaken, 'peer id in use');
+    s.peerId = m.peerId;
+    s.cluster = clusterOf(m.rtts, this.self.id);
+    for (const r of m.rtts) s.rttMs.set(r.seed, r.rttMs);
+    this.byPeer.set(m.peerId, s);
+    this.send(s, {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      peerId: m.peerId,
+      tracker: this.self,
+      cluster: s.cluster,
+      iceServers: this.cfg.iceServers,
+      heartbeatMs: Math.floor(this.cfg.idleTimeoutMs / 3),
+      limits: {
+        maxObjects: this.cfg.maxObjectsPerPeer,
+        maxMessageBytes: this.cfg.maxMessageBytes,
+        messagesPerSec: this.cfg.messagesPerSec,
+      },
+    });
+  }
+
+  private async onAnnounce(s: Session, m: ClientMessageOf<'announce'>): Promise<void> {
+    this.metrics.announces++;
+    const fresh = new Set(m.objects.map((o) => o.integrity).filter((i) => !s.objects.has(i)));
+    if (s.objects.size + fresh.size > this.cfg.maxObjectsPerPeer) {
+      // All or nothing, so the client never has to guess which objects made it.
+      this.strike(s);
+      return this.reply(s, m.id, TRACKER_ERRORS.tooManyObjects, `at most ${this.cfg.maxObjectsPerPeer} objects per peer`);
+    }
+    const now = this.deps.clock.now();
+    const ops: Promise<void>[] = [];
+    for (const o of m.objects) {
+      const key = contentKey(o.integrity);
+      const value = encodeIndexValue({ peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks });
+      const old = s.objects.get(o.integrity);
+      // A changed bitfield is a different value: drop the old one so lookups never see both.
+      if (old && !sameBytes(old.value, value)) ops.push(this.deps.index.remove(old.key, old.value));
+      s.objects.set(o.integrity, { key, value, putAt: now });
+      ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
+    }
+    this.metrics.objectsAnnounced += m.objects.length;
+    await Promise.all(ops);
+    this.send(s, { type: 'announced', id: m.id, accepted: m.objects.length, total: s.objects.size });
+  }
+
+  private async onLookup(s: Session, m: ClientMessageOf<'lookup'>): Promise<void> {
+    this.metrics.lookups++;
+    const values = await this.deps.index.get(contentKey(m.integrity));
+    const now = this.deps.clock.now();
+    const candidates: (PeerEntry & { trackerId: string })[] = [];
+    // Rotate the start so equally near holders of a popular object share the load.
+    const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = decodeIndexValue(values[(start + i) % values.length]);
+      if (!v) continue;
+      const sameTracker = v.tracker.id === this.self.id;
+      if (sameTracker && !this.byPeer.has(v.peerId)) continue; // stale: that peer left us
+      candidates.push({ ...v, sameTracker, trackerId: v.tracker.id });
+    }
+    const asker = { peerId: s.peerId!, trackerId: this.self.id, cluster: s.cluster, rttMs: s.rttMs };
+    const chosen = orderPeers(candidates, asker, m.max ?? this.cfg.defaultLookupPeers);
+    const peers: PeerEntry[] = chosen.map(({ trackerId: _t, ...p }) => {
+      if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
+      return p;
+    });
+    this.send(s, { type: 'peers', id: m.id, integrity: m.integrity, peers });
+  }
+
+  private async onSignal(s: Session, m: ClientMessageOf<'signal'>): Promise<void> {
+    if (m.to === s.peerId) return this.reply(s, m.id, TRACKER_ERRORS.selfSignal, 'cannot signal yourself');
+    const local = this.byPeer.get(m.to);
+    if (local) {
+      this.metrics.signalsLocal++;
+      this.send(local, { type: 'signal', from: s.peerId!, sid: m.sid, data: m.data });
+      return this.send(s, { type: 'signal-sent', id: m.id, route: 'local' });
+    }
+    const now = this.deps.clock.now();
+    let route = this.routes.get(m.to, now);
+    if (!route && m.integrity) {
+      // Route through the index: the holder's value names the tracker it is connected to.
+      for (const raw of await this.deps.index.get(contentKey(m.integrity))) {
+        const v = decodeIndexValue(raw);
+        if (v && v.peerId === m.to) route = v.tracker;
+      }
+      if (route) this.routes.set(m.to, route, now);
+    }
+    const relayed =
+      route !== undefined &&
+      route.id !== this.self.id &&
+      (await this.relay.relay(route, { from: s.peerId!, fromTracker: this.self, to: m.to, sid: m.sid, data: m.data }));
+    if (!relayed) {
+      this.metrics.signalsUnroutable++;
+      return this.reply(s, m.id, TRACKER_ERRORS.peerUnreachable, 'peer not connected here and no route to it');
+    }
+    this.metrics.signalsRelayed++;
+    this.send(s, { type: 'signal-sent', id: m.id, route: 'relayed' });
+  }
+
+  private async onWithdraw(s: Session, m: ClientMessageOf<'withdraw'>): Promise<void> {
+    this.metrics.withdraws++;
+    const ops: Promise<void>[] = [];
+    for (const integrity of new Set(m.integrity)) {
+      const o = s.objects.get(integrity);
+      if (!o) continue;
+      s.objects.delete(integrity);
+      ops.push(this.deps.index.remove(o.key, o.value));
+    }
+    await Promise.all(ops);
+    this.send(s, { type: 'withdrawn', id: m.id, removed: ops.length });
+  }
+
+  private async onHeartbeat(s: Session, m: ClientMessageOf<'heartbeat'>): Promise<void> {
+    this.metrics.heartbeats++;
+    const now = this.deps.clock.now();
+    const ops: Promise<void>[] = [];
+    // Re-put only what is getting old: a heartbeat must not cost a full index write per object.
+    for (const o of s.objects.values()) {
+      if (now - o.putAt < this.cfg.refreshAfterMs) continue;
+      o.putAt = now;
+      ops.push(this.deps.index.put(o.key, o.value, this.cfg.announceTtlMs));
+    }
+    await Promise.all(ops);
+    this.send(s, { type: 'heartbeat-ack', id: m.id, objects: s.objects.size });
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  private send(s: Session, msg: ServerMessage): void {
+    if (s.closed) return;
+    this.metrics.messagesOut++;
+    try {
+      s.conn.send(JSON.stringify(msg));
+    } catch (err) {
+      this.log.debug({ err: String(err) }, 'send failed');
+    }
+  }
+
+  private reply(s: Session, id: number | undefined, code: TrackerErrorCode, message: string): void {
+    this.send(s, { type: 'error', id, code, message });
+  }
+
+  /** A client fault: error reply plus a strike; out of strikes means disconnect. */
+  private fault(s: Session, code: TrackerErrorCode, message: string, id?: number): void {
+    this.reply(s, id, code, message);
+    this.strike(s);
+  }
+
+  private strike(s: Session): void {
+    if (s.strikes.take()) return;
+    this.metrics.abuseClosed++;
+    this.log.warn({ peerId: s.peerId }, 'disconnecting abusive client');
+    void this.end(s, TRACKER_CLOSE.abuse);
+  }
+
+  private async end(s: Session, why: { code: number; reason: string }): Promise<void> {
+    try {
+      s.conn.close(why.code, why.reason);
+    } catch {
+      // already gone
+    }
+    await this.disconnect(s);
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.deps.clock.setTimeout(() => {
+      this.tick();
+      this.scheduleTick();
+    }, this.cfg.tickMs);
+  }
+
+  /** The one maintenance pass: idle sessions, expired routes. */
+  tick(): void {
+    const now = this.deps.clock.now();
+    for (const s of this.sessions) {
+      if (now - s.lastSeenAt < this.cfg.idleTimeoutMs) continue;
+      this.metrics.idleClosed++;
+      void this.end(s, TRACKER_CLOSE.idle);
+    }
+    this.routes.expire(now);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,77 @@
+// The WebSocket front: moves frames between `ws` sockets and the sans-I/O Tracker core.
+// Attaches to an existing http.Server (the seed's HTTP port) at TRACKER_PATH.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { TRACKER_PATH } from '../shared/tracker/protocol';
+import type { Tracker } from './core';
+
+export const WS_FRONT_DEFAULTS = {
+  path: TRACKER_PATH,
+  /** Frames this large are cut off by ws itself (close 1009); smaller oversize frames get an error reply. */
+  hardMaxPayloadBytes: 0, // 0 = 4 x tracker maxMessageBytes
+  /** A client that does not read its replies is disconnected rather than buffered without bound. */
+  maxBufferedBytes: 1024 * 1024,
+};
+
+export interface AttachedTracker {
+  readonly wss: WebSocketServer;
+  close(): Promise<void>;
+}
+
+export function attachTracker(
+  tracker: Tracker,
+  server: Server,
+  opts: Partial<typeof WS_FRONT_DEFAULTS> = {},
+): AttachedTracker {
+  const o = { ...WS_FRONT_DEFAULTS, ...opts };
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: o.hardMaxPayloadBytes || 4 * tracker.cfg.maxMessageBytes,
+    perMessageDeflate: false, // compression costs CPU per frame and opens zip-bomb tricks
+    clientTracking: true,
+  });
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== o.path) {
+      // Someone else on this server may handle other paths; if nobody does, refuse.
+      if (server.listenerCount('upgrade') === 1) socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  server.on('upgrade', onUpgrade);
+
+  wss.on('connection', (ws: WebSocket) => {
+    const session = tracker.connect({
+      send: (text) => {
+        if (ws.bufferedAmount > o.maxBufferedBytes) {
+          ws.terminate();
+          return;
+        }
+        ws.send(text);
+      },
+      close: (code, reason) => ws.close(code, reason),
+    });
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+      tracker.receive(session, bytes);
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tracker.metrics.tooLarge++;
+      else tracker.metrics.malformed['ws-protocol'] = (tracker.metrics.malformed['ws-protocol'] ?? 0) + 1;
+    });
+    ws.on('close', () => void tracker.disconnect(session));
+  });
+
+  return {
+    wss,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.off('upgrade', onUpgrade);
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
