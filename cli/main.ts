@@ -13,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerManifest(program);
   registerKeygen(program);
+  registerTracker(program);
   applyToAll(program, (c) => c.exitOverride().showHelpAfterError());
   return program;
 }
