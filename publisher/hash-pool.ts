@@ -1,6 +1,7 @@
 // A pool of hashing worker threads: both cores hash files at OpenSSL speed while the main thread schedules.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { HASH_WORKER_SOURCE } from './hash-worker';
 
 export interface FileHash {
   size: number;
@@ -25,7 +26,7 @@ export class HashPool {
 
   constructor(size = availableParallelism()) {
     for (let i = 0; i < Math.max(1, size); i++) {
-      const w = new Worker(new URL('./hash-worker.js', import.meta.url));
+      const w = new Worker(HASH_WORKER_SOURCE, { eval: true });
       w.on('message', (msg: { id: number; ok: boolean; result?: FileHash; error?: string }) => {
         const job = this.running.get(w);
         this.running.delete(w);

@@ -1,5 +1,6 @@
 // Lists the files of a site tree that belong in its manifest, as POSIX paths relative to the root.
-import { readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 
@@ -23,7 +24,7 @@ export async function walkSite(root: string, opts: { include: string[]; exclude:
     const absPath = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
     const relPath = relative(root, absPath).split(sep).join('/');
     if (!include(relPath) || exclude(relPath)) continue;
-    const st = await stat(absPath);
+    const st = statSync(absPath); // sync: thousands of small stats, far faster than awaiting each
     files.push({ relPath, absPath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
   }
   return files;

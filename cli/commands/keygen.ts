@@ -1,7 +1,6 @@
 // `reef keygen`: an Ed25519 key pair for signing manifests.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { generateKeyPair } from '../../shared/manifest';
 
 export function registerKeygen(program: Command): void {
   program
@@ -10,6 +9,7 @@ export function registerKeygen(program: Command): void {
     .option('-o, --out <file>', 'key file to write', 'reef-key.json')
     .option('--force', 'overwrite an existing key file')
     .action(async (opts: { out: string; force?: boolean }) => {
+      const { generateKeyPair } = await import('../../shared/manifest');
       const pair = generateKeyPair();
       await writeFile(opts.out, JSON.stringify(pair, null, 2) + '\n', { mode: 0o600, flag: opts.force ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
         throw new Error(e.code === 'EEXIST' ? `${opts.out} already exists (use --force to overwrite)` : e.message);

@@ -1,11 +1,8 @@
 // `reef manifest <dir>` (publisher tool) and `reef manifest verify <dir|url>`.
-import { readFile } from 'node:fs/promises';
-import { stat } from 'node:fs/promises';
-import { SingleBar, Presets } from 'cli-progress';
+// Implementations are imported inside the actions so that `reef <other command>` never loads them.
+import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { publicKeyOf } from '../../shared/manifest';
-import { generateManifest } from '../../publisher/generate';
-import { verifyTree, verifyUrl, type VerifyReport } from '../../publisher/verify-site';
+import type { VerifyReport } from '../../publisher/verify-site';
 import { UsageError } from '../errors';
 
 export function registerManifest(program: Command): void {
@@ -35,6 +32,8 @@ export function registerManifest(program: Command): void {
       } catch {
         throw new UsageError(`--origin ${opts.origin} is not an http(s) URL`);
       }
+      const { generateManifest } = await import('../../publisher/generate');
+      const { SingleBar, Presets } = await import('cli-progress');
       const secretKey = opts.key ? await loadSecretKey(opts.key) : undefined;
       const nextKeys = await Promise.all((opts.nextKey ?? []).map(loadPublicKey));
       const bar = opts.progress && !opts.quiet && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} MiB | {files} files', stream: process.stderr }, Presets.shades_classic) : null;
@@ -65,6 +64,7 @@ export function registerManifest(program: Command): void {
     .option('--manifest <file>', 'manifest file for a directory (default <dir>/.well-known/reef.json)')
     .option('--json', 'print the report as JSON')
     .action(async (target: string, opts: { manifest?: string; json?: boolean }) => {
+      const { verifyTree, verifyUrl } = await import('../../publisher/verify-site');
       let report: VerifyReport;
       if (/^https?:\/\//i.test(target)) report = await verifyUrl(target);
       else {
@@ -110,6 +110,7 @@ async function loadSecretKey(file: string): Promise<string> {
     throw new UsageError(`--key ${file}: cannot read a key file (${(e as Error).message})`);
   }
   if (parsed.alg !== 'ed25519' || typeof parsed.secretKey !== 'string') throw new UsageError(`--key ${file}: not a key file written by reef keygen`);
+  const { publicKeyOf } = await import('../../shared/manifest');
   try {
     if (parsed.publicKey && publicKeyOf(parsed.secretKey) !== parsed.publicKey) throw new Error('public and secret keys do not match');
   } catch (e) {

@@ -1,15 +1,16 @@
-// Worker thread: hashes one file at a time (whole body + per-chunk SHA-256), reading with sync I/O into one
-// reusable buffer. Plain JavaScript so it loads without the TypeScript loader in a worker.
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
-
+/**
+ * Source of a hashing worker thread, run with `new Worker(HASH_WORKER_SOURCE, { eval: true })`. It is plain
+ * JavaScript text on purpose: no file path to resolve (works from source and from the compiled CLI alike) and
+ * no transpiler helpers leaking in. It hashes one file at a time, whole body and per-chunk SHA-256, with sync
+ * reads into one reusable buffer (reads are whole multiples of the chunk size, so a chunk never straddles two).
+ */
+export const HASH_WORKER_SOURCE = String.raw`
+const { createHash } = require('node:crypto');
+const { closeSync, fstatSync, openSync, readSync } = require('node:fs');
+const { parentPort } = require('node:worker_threads');
 const READ_SIZE = 4 * 1024 * 1024;
 let buffer = Buffer.allocUnsafe(READ_SIZE);
-
-function sri(hash) {
-  return 'sha256-' + hash.digest('base64');
-}
+const sri = (hash) => 'sha256-' + hash.digest('base64');
 
 function hashFile(path, chunkSize) {
   const fd = openSync(path, 'r');
@@ -18,7 +19,6 @@ function hashFile(path, chunkSize) {
     const whole = createHash('sha256');
     const chunked = size > chunkSize;
     const chunks = [];
-    // Read in multiples of the chunk size so every chunk lies inside one read.
     const readSize = Math.max(chunkSize, Math.floor(READ_SIZE / chunkSize) * chunkSize);
     if (buffer.length < readSize) buffer = Buffer.allocUnsafe(readSize);
     let total = 0;
@@ -32,15 +32,13 @@ function hashFile(path, chunkSize) {
       if (filled === 0) break;
       const view = buffer.subarray(0, filled);
       whole.update(view);
-      if (chunked) {
-        for (let off = 0; off < filled; off += chunkSize) {
+      if (chunked)
+        for (let off = 0; off < filled; off += chunkSize)
           chunks.push(sri(createHash('sha256').update(view.subarray(off, Math.min(filled, off + chunkSize)))));
-        }
-      }
       total += filled;
       if (filled < readSize) break;
     }
-    if (total !== size) throw new Error(`file changed while hashing (${size} bytes at open, ${total} read)`);
+    if (total !== size) throw new Error('file changed while hashing (' + size + ' bytes at open, ' + total + ' read)');
     return { size, integrity: sri(whole), chunks: chunked ? chunks : undefined };
   } finally {
     closeSync(fd);
@@ -54,3 +52,4 @@ parentPort.on('message', ({ id, path, chunkSize }) => {
     parentPort.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
   }
 });
+`;
