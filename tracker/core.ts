@@ -104,11 +104,11 @@ export class Tracker implements SignalSink {
     s.lastSeenAt = this.deps.clock.now();
     if (bytes > this.cfg.maxMessageBytes) {
       this.metrics.tooLarge++;
-      return this.fault(s, TRACKER_ERRORS.tooLarge, `frame over ${this.cfg.maxMessageBytes} bytes`);
+      return this.fault(s, TRACKER_ERRORS.tooLarge, `frame over ${this.cfg.maxMessageBytes} bytes`, peekId(frame));
     }
     if (!s.messages.take()) {
       this.metrics.rateLimited++;
-      return this.fault(s, TRACKER_ERRORS.rateLimited, `over ${this.cfg.messagesPerSec} messages/s`);
+      return this.fault(s, TRACKER_ERRORS.rateLimited, `over ${this.cfg.messagesPerSec} messages/s`, peekId(frame));
     }
     const parsed = parseClientMessage(frame);
     if (!parsed.ok) {
@@ -339,6 +339,17 @@ export class Tracker implements SignalSink {
     }
     this.routes.expire(now);
   }
+}
+
+/**
+ * Best-effort request id of a frame we refuse to parse (over the rate or size cap), so the client
+ * can fail the right request. Looks only at the first bytes: refusing must stay cheap.
+ */
+function peekId(frame: string | Uint8Array): number | undefined {
+  const head = typeof frame === 'string' ? frame.slice(0, 256) : new TextDecoder().decode(frame.subarray(0, 256));
+  const m = /"id"\s*:\s*(\d{1,10})[,}\s]/.exec(head);
+  const id = m ? Number(m[1]) : NaN;
+  return id <= 2 ** 31 ? id : undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
