@@ -1,0 +1,151 @@
+// The set of WebRTC links: dials peers found through the tracker, answers peers that dial us,
+// relays their signalling through the TrackerSession, and remembers peers banned for bad chunks.
+import type { ServerMessageOf } from '../tracker/protocol';
+import { randomId } from './ids';
+import { PeerLink, type PeerLinkConfig, type PeerLinkHandlers } from './peer-link';
+import type { Holding } from './peer-protocol';
+import { fromTrackerSignal, toTrackerSignal } from './signal-codec';
+import type { ByteBucket } from './token-bucket';
+import type { TrackerSession } from './tracker-session';
+import type { Clock, CreatePeer } from './types';
+
+export const SWARM_DEFAULTS = {
+  /** A dial that has not produced the remote's hello by then is abandoned. */
+  connectTimeoutMs: 5_000,
+  /** Links kept at once (dialled + accepted). */
+  maxLinks: 64,
+};
+export type SwarmConfig = typeof SWARM_DEFAULTS;
+
+export interface SwarmDeps {
+  clock: Clock;
+  tracker: TrackerSession;
+  createPeer: CreatePeer;
+  uploadBucket: ByteBucket;
+  handlers: Omit<PeerLinkHandlers, 'onReady' | 'onClose'> & { onReady(l: PeerLink): void; onClose(l: PeerLink): void };
+  localHello: () => { serves: boolean; holdings: Holding[] };
+  linkConfig?: Partial<PeerLinkConfig>;
+}
+
+export class Swarm {
+  readonly cfg: SwarmConfig;
+  private readonly bySid = new Map<string, PeerLink>();
+  private readonly banned = new Set<string>();
+  private readonly readyWaiters = new Map<PeerLink, (ok: boolean) => void>();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: SwarmDeps,
+    cfg: Partial<SwarmConfig> = {},
+  ) {
+    this.cfg = { ...SWARM_DEFAULTS, ...cfg };
+  }
+
+  get links(): PeerLink[] {
+    return [...this.bySid.values()];
+  }
+
+  /** Links whose hello arrived and that have not closed. */
+  readyLinks(): PeerLink[] {
+    return this.links.filter((l) => l.helloReceived && !l.closed && !this.banned.has(l.remotePeerId));
+  }
+
+  get connectedCount(): number {
+    return new Set(this.readyLinks().map((l) => l.remotePeerId)).size;
+  }
+
+  isBanned(peerId: string): boolean {
+    return this.banned.has(peerId);
+  }
+
+  /** Never talks to this peer again (for the engine's lifetime) and drops its links now. */
+  ban(peerId: string): void {
+    this.banned.add(peerId);
+    for (const l of this.links) if (l.remotePeerId === peerId) l.close();
+  }
+
+  get bannedCount(): number {
+    return this.banned.size;
+  }
+
+  hasLinkTo(peerId: string): boolean {
+    return this.links.some((l) => l.remotePeerId === peerId && !l.closed);
+  }
+
+  /** Dials `peerId`; resolves with the link once its hello arrived, or null (timeout, refusal, limit). */
+  dial(peerId: string, integrity?: string): Promise<PeerLink | null> {
+    if (this.stopped || this.banned.has(peerId) || this.bySid.size >= this.cfg.maxLinks || !this.deps.tracker.ready) return Promise.resolve(null);
+    const sid = randomId(16);
+    const link = this.open(peerId, sid, true, integrity);
+    if (!link) return Promise.resolve(null);
+    return this.whenReady(link);
+  }
+
+  /** A signal relayed by the tracker: an offer opens a link; anything else feeds an existing one. */
+  onSignal(m: ServerMessageOf<'signal'>): void {
+    if (this.stopped || this.banned.has(m.from)) return;
+    const data = fromTrackerSignal(m.data);
+    if (!data) return;
+    let link = this.bySid.get(m.sid);
+    if (link && link.remotePeerId !== m.from) return; // someone else's session id: ignore
+    if (!link) {
+      if (m.data.kind !== 'offer' || this.bySid.size >= this.cfg.maxLinks) return;
+      link = this.open(m.from, m.sid, false) ?? undefined;
+      if (!link) return;
+    }
+    try {
+      link.peer.signal(data);
+    } catch {
+      link.close();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const l of this.links) l.close();
+  }
+
+  private open(peerId: string, sid: string, initiator: boolean, integrity?: string): PeerLink | null {
+    let peer;
+    try {
+      peer = this.deps.createPeer({ initiator, iceServers: this.deps.tracker.welcome?.iceServers ?? [] });
+    } catch {
+      return null;
+    }
+    const handlers: PeerLinkHandlers = {
+      ...this.deps.handlers,
+      onReady: (l) => {
+        this.readyWaiters.get(l)?.(true);
+        this.deps.handlers.onReady(l);
+      },
+      onClose: (l) => {
+        if (this.bySid.get(l.sid) === l) this.bySid.delete(l.sid);
+        this.readyWaiters.get(l)?.(false);
+        this.deps.handlers.onClose(l);
+      },
+    };
+    const link = new PeerLink(peerId, sid, peer, { clock: this.deps.clock, handlers, uploadBucket: this.deps.uploadBucket, localHello: this.deps.localHello }, this.deps.linkConfig);
+    this.bySid.set(sid, link);
+    peer.on('signal', (s) => {
+      const data = toTrackerSignal(s);
+      if (data) this.deps.tracker.signal(peerId, sid, data, initiator ? integrity : undefined).catch(() => link.close());
+    });
+    return link;
+  }
+
+  private whenReady(link: PeerLink): Promise<PeerLink | null> {
+    return new Promise((resolve) => {
+      const timer = this.deps.clock.setTimeout(() => {
+        settle(false);
+        link.close();
+      }, this.cfg.connectTimeoutMs);
+      const settle = (ok: boolean) => {
+        if (!this.readyWaiters.has(link)) return;
+        this.readyWaiters.delete(link);
+        this.deps.clock.clearTimeout(timer);
+        resolve(ok ? link : null);
+      };
+      this.readyWaiters.set(link, settle);
+    });
+  }
+}
