@@ -1,0 +1,47 @@
+// Talking to the offscreen document, creating it on demand. hasDocument() first: creating a second one throws,
+// and the service worker may have been restarted while the document lived on. Options are pushed on creation
+// and on every change, because the offscreen document cannot read extension storage itself.
+import type { DataOf, ReplyOf, TypeOf } from '../shared/messages';
+import { send } from '../shared/messages';
+import type { Options } from '../shared/options';
+import { loadOptions } from '../shared/options';
+
+const OFFSCREEN_URL = 'offscreen/offscreen.html';
+let creating: Promise<void> | null = null;
+let inProcessConfigured = false;
+
+async function ensureOffscreen(): Promise<void> {
+  if (__REEF_FIREFOX__) return;
+  if (await chrome.offscreen.hasDocument()) return;
+  creating ??= (async () => {
+    try {
+      await chrome.offscreen.createDocument({
+        url: OFFSCREEN_URL,
+        reasons: ['WEB_RTC'],
+        justification: 'Reef exchanges verified content with other browsers over WebRTC data channels.',
+      });
+      await send('offscreen', 'configure', await loadOptions());
+    } finally {
+      creating = null;
+    }
+  })();
+  await creating;
+}
+
+export async function callOffscreen<K extends TypeOf<'offscreen'>>(type: K, data: DataOf<'offscreen', K>): Promise<ReplyOf<'offscreen', K>> {
+  if (__REEF_FIREFOX__) {
+    const { offscreenHandlers } = await import('../offscreen/handlers');
+    if (!inProcessConfigured && type !== 'configure') {
+      inProcessConfigured = true;
+      await offscreenHandlers.configure(await loadOptions(), {});
+    }
+    const handler = offscreenHandlers[type] as (d: DataOf<'offscreen', K>, s: object) => Promise<ReplyOf<'offscreen', K>>;
+    return handler(data, {});
+  }
+  await ensureOffscreen();
+  return send('offscreen', type, data);
+}
+
+export async function pushOptions(opts: Options): Promise<void> {
+  if (__REEF_FIREFOX__ || (await chrome.offscreen.hasDocument())) await callOffscreen('configure', opts);
+}
