@@ -1,0 +1,160 @@
+// Coral cluster membership of one level (1 = 60 ms, 2 = 20 ms by default). Every reply we get
+// carries the responder's cluster at each level and gives us an RTT sample, so a node learns of
+// clusters as a side effect of normal traffic. Periodically it re-evaluates:
+//  - leave its cluster when under 50% of sampled members are within the RTT threshold;
+//  - join a cluster when at least 80% of its sampled members are within the threshold;
+//  - among acceptable clusters prefer the largest; sizes within a factor (2 during the youngest
+//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id.
+import { idKey } from '../id';
+import type { ClusterAdvert } from '../rpc/messages';
+import type { Contact, Rng } from '../types';
+
+const HOUR_MS = 3600_000;
+
+export interface ClusterLimits {
+  clusterJoinFraction: number;
+  clusterLeaveFraction: number;
+  clusterSamples: number;
+  clusterMinSamples: number;
+}
+
+interface Sample {
+  contact: Contact;
+  rttMs: number;
+}
+
+interface ObservedCluster {
+  id: number;
+  size: number;
+  ageS: number;
+  seenAtMs: number;
+  samples: Map<string, Sample>;
+}
+
+export interface ClusterChoice {
+  id: number;
+  createdAtMs: number;
+  /** Members to join through, lowest RTT first (empty for a new singleton). */
+  via: Contact[];
+}
+
+export function newClusterId(rng: Rng): number {
+  return Math.floor(rng() * 2 ** 48) || 1;
+}
+
+export class ClusterMembership {
+  id: number;
+  createdAtMs: number;
+  private readonly observed = new Map<number, ObservedCluster>();
+  private readonly memberOf = new Map<string, number>(); // node -> cluster it was last seen in
+
+  constructor(
+    readonly level: number,
+    readonly rttThresholdMs: number,
+    private readonly limits: ClusterLimits,
+    private readonly rng: Rng,
+    nowMs: number,
+  ) {
+    this.id = newClusterId(rng);
+    this.createdAtMs = nowMs;
+  }
+
+  ageS(nowMs: number): number {
+    return Math.max(0, Math.floor((nowMs - this.createdAtMs) / 1000));
+  }
+
+  /** Notes that `contact`, a member of cluster `advert`, answered in rttMs. */
+  observe(advert: ClusterAdvert, contact: Contact, rttMs: number, nowMs: number): void {
+    const key = idKey(contact.id);
+    const prev = this.memberOf.get(key);
+    if (prev !== undefined && prev !== advert.id) this.observed.get(prev)?.samples.delete(key);
+    this.memberOf.set(key, advert.id);
+    let c = this.observed.get(advert.id);
+    if (!c) {
+      c = { id: advert.id, size: advert.size, ageS: advert.ageS, seenAtMs: nowMs, samples: new Map() };
+      this.observed.set(advert.id, c);
+    }
+    c.size = nowMs - c.seenAtMs > HOUR_MS ? advert.size : Math.max(c.size, advert.size);
+    c.ageS = Math.max(c.ageS, advert.ageS);
+    c.seenAtMs = nowMs;
+    const s = c.samples.get(key);
+    if (s) {
+      c.samples.delete(key); // re-insert: the map stays ordered oldest -> newest
+      s.rttMs = Math.min(s.rttMs, rttMs); // queueing only adds delay: the minimum is the path's RTT
+      s.contact = contact;
+      c.samples.set(key, s);
+    } else {
+      c.samples.set(key, { contact, rttMs });
+      if (c.samples.size > this.limits.clusterSamples) {
+        const oldest = c.samples.keys().next().value as string;
+        c.samples.delete(oldest);
+        this.memberOf.delete(oldest);
+      }
+    }
+  }
+
+  forget(contact: Contact): void {
+    const key = idKey(contact.id);
+    const prev = this.memberOf.get(key);
+    if (prev !== undefined) this.observed.get(prev)?.samples.delete(key);
+    this.memberOf.delete(key);
+  }
+
+  /** Share of sampled members within the threshold, or null when too few samples to judge. */
+  private nearFraction(c: ObservedCluster): number | null {
+    const need = Math.min(this.limits.clusterMinSamples, Math.max(1, c.size));
+    if (c.samples.size < need) return null;
+    let near = 0;
+    for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near++;
+    return near / c.samples.size;
+  }
+
+  /** True when a (size sa, id ia) beats b (size sb, id ib) under Coral's tie rule. */
+  private beats(sa: number, ia: number, sb: number, ib: number, youngestAgeMs: number): boolean {
+    const factor = Math.floor(youngestAgeMs / HOUR_MS) % 2 === 0 ? 2 : 8;
+    const tie = Math.max(sa, sb) <= factor * Math.max(1, Math.min(sa, sb));
+    return tie ? ia < ib : sa > sb;
+  }
+
+  /**
+   * Decides membership. Returns the cluster to move to, or null to stay. ownSize is this node's
+   * estimate of its current cluster's size.
+   */
+  evaluate(ownSize: number, nowMs: number): ClusterChoice | null {
+    const mine = this.observed.get(this.id);
+    const mineFrac = mine ? this.nearFraction(mine) : null;
+    const leaving = mineFrac !== null && mineFrac < this.limits.clusterLeaveFraction;
+    let best: ObservedCluster | null = null;
+    let bestSize = leaving ? 0 : ownSize;
+    let bestId = leaving ? Infinity : this.id;
+    let bestAgeMs = leaving ? Infinity : nowMs - this.createdAtMs;
+    for (const c of this.observed.values()) {
+      if (c.id === this.id || c.samples.size === 0) continue;
+      const frac = this.nearFraction(c);
+      if (frac === null || frac < this.limits.clusterJoinFraction) continue;
+      const youngest = Math.min(bestAgeMs, c.ageS * 1000);
+      if (bestId === Infinity || this.beats(c.size, c.id, bestSize, bestId, youngest)) {
+        best = c;
+        bestSize = c.size;
+        bestId = c.id;
+        bestAgeMs = c.ageS * 1000;
+      }
+    }
+    if (best) {
+      const via = [...best.samples.values()].filter((s) => s.rttMs < this.rttThresholdMs).sort((a, b) => a.rttMs - b.rttMs);
+      return { id: best.id, createdAtMs: nowMs - best.ageS * 1000, via: via.map((s) => s.contact) };
+    }
+    if (leaving) return { id: newClusterId(this.rng), createdAtMs: nowMs, via: [] };
+    return null;
+  }
+
+  switchTo(choice: ClusterChoice): void {
+    this.id = choice.id;
+    this.createdAtMs = choice.createdAtMs;
+  }
+
+  /** Clusters this node has heard of at this level (for diagnostics). */
+  knownClusters(): number {
+    return this.observed.size;
+  }
+}

@@ -1,0 +1,604 @@
+// CoralNode: one member of Reef's Coral-style index. A Kademlia node per cluster level (0 global,
+// 1 and 2 clusters under 60 / 20 ms RTT by default) with Coral's sloppy put/get on top, plus
+// application RPCs on the same authenticated transport. Sans-I/O: transport, clock and
+// authenticator are injected; the same class runs over UDP and in the simulator.
+import { ClusterMembership } from './clusters/membership';
+import { INDEX_DEFAULTS, type IndexConfig } from './config';
+import { INDEX_ERRORS, IndexError } from './errors';
+import { commonPrefixBits, hexToId, ID_BITS, ID_BYTES, idEquals, idKey, idToHex, randomId, randomIdInBucket } from './id';
+import { iterativeLookup, type LookupOutcome, type QueryReply } from './lookup/iterative';
+import { nearestByAddress } from './nearness';
+import { CMD, STORE_STATUS, type Command } from './rpc/commands';
+import { createCodec } from './rpc/codec';
+import { RpcEngine } from './rpc/engine';
+import type { Body, ClusterAdvert, Header, Message } from './rpc/messages';
+import { RoutingTable } from './routing/table';
+import { SloppyStore } from './storage/store';
+import type { Address, Authenticator, Clock, Contact, NodeId, Rng, TimerHandle, Transport } from './types';
+
+export interface CoralComponents {
+  transport: Transport;
+  clock: Clock;
+  authenticator: Authenticator;
+  rng?: Rng;
+}
+
+export type CoralInit = Partial<IndexConfig> & {
+  id?: NodeId;
+  services?: number;
+  /** Called whenever this node accepts a STORE (metrics, simulations). */
+  onStore?: (level: number, key: NodeId, nowMs: number) => void;
+};
+
+export interface PutResult {
+  /** Where the value was stored, per level (this node itself when every hop was full and loaded). */
+  storedAt: Contact[];
+  levels: number[];
+}
+
+export interface GetResult {
+  values: Uint8Array[];
+  /** Level that answered (-1 when nothing was found). */
+  level: number;
+  hops: number;
+}
+
+export interface LevelInfo {
+  level: number;
+  clusterId: number;
+  size: number;
+  rttThresholdMs: number;
+}
+
+export type AppHandler = (from: Contact, payload: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+
+export interface SerializedContact {
+  id: string;
+  address: Address;
+  services: number;
+}
+
+interface OwnPut {
+  key: NodeId;
+  value: Uint8Array;
+  ttlMs: number;
+  expiresAtMs: number;
+  levels: number[];
+  lastPutMs: number;
+  storedAt: Array<{ level: number; contact: Contact }>;
+}
+
+const selfContactRtt = 0;
+
+export class CoralNode {
+  readonly id: NodeId;
+  readonly config: IndexConfig;
+  readonly services: number;
+  readonly tables: RoutingTable[];
+  readonly stores: SloppyStore[];
+  readonly clusters: ClusterMembership[];
+  readonly stats = { storesAccepted: 0, putsStoredLocally: 0, getsAnswered: 0, appRequests: 0, appErrors: 0, clusterSwitches: 0, malformedApp: 0 };
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly engine: RpcEngine;
+  private readonly transport: Transport;
+  private readonly onStore?: CoralInit['onStore'];
+  private readonly appHandlers = new Map<string, AppHandler>();
+  private readonly ownPuts = new Map<string, OwnPut>();
+  private readonly pinging = new Set<string>();
+  private headerCache: Omit<Header, 'txid'>;
+  private tickTimer: TimerHandle | undefined;
+  private lastClusterEvalMs = 0;
+  private running = false;
+
+  constructor(components: CoralComponents, init: CoralInit = {}) {
+    const { id, services, onStore, ...cfg } = init;
+    this.config = { ...INDEX_DEFAULTS, rttThresholdsMs: [...INDEX_DEFAULTS.rttThresholdsMs], ...cfg } as IndexConfig;
+    this.clock = components.clock;
+    this.rng = components.rng ?? Math.random;
+    this.transport = components.transport;
+    this.id = id ?? randomId(this.rng);
+    if (this.id.length !== ID_BYTES) throw new IndexError(INDEX_ERRORS.badKey, 'node id must be 20 bytes');
+    this.services = services ?? 0;
+    this.onStore = onStore;
+    const levels = 1 + this.config.rttThresholdsMs.length;
+    this.tables = Array.from({ length: levels }, () => new RoutingTable(this.id, this.config));
+    this.stores = Array.from({ length: levels }, () => new SloppyStore(this.config));
+    const now = this.clock.now();
+    this.clusters = this.config.rttThresholdsMs.map((t, i) => new ClusterMembership(i + 1, t, this.config, this.rng, now));
+    this.headerCache = this.buildHeader();
+    this.engine = new RpcEngine(
+      {
+        transport: this.transport,
+        clock: this.clock,
+        codec: createCodec(components.authenticator, this.config.maxPacketBytes),
+        header: () => this.headerCache,
+        onMessage: (from, msg, rtt) => this.learn(from, msg, rtt),
+        onRequest: (from, msg, reply) => this.handleRequest(from, msg, reply),
+      },
+      Math.floor(this.rng() * 2 ** 32),
+    );
+  }
+
+  get address(): Address {
+    return this.transport.address;
+  }
+
+  get counters() {
+    return { ...this.engine.counters, ...this.stats, storedValues: this.stores.reduce((n, s) => n + s.size, 0) };
+  }
+
+  get levelCount(): number {
+    return this.tables.length;
+  }
+
+  private buildHeader(): Omit<Header, 'txid'> {
+    const now = this.clock.now();
+    const clusters: ClusterAdvert[] = this.clusters.map((c) => ({ id: c.id, size: this.tables[c.level].estimateNetworkSize(), ageS: c.ageS(now) }));
+    return { sender: this.id, services: this.services, clusters };
+  }
+
+  // ---------------------------------------------------------------- joining and leaving
+
+  /** Joins through the given addresses (and any imported contacts); resolves when joined. */
+  start(bootstrap: Address[] = []): Promise<void> {
+    this.running = true;
+    this.scheduleTick(this.config.maintenanceIntervalMs * (0.5 + this.rng()));
+    return new Promise((resolve) => {
+      let waiting = bootstrap.length;
+      const afterPings = () => this.join(resolve);
+      if (waiting === 0) return afterPings();
+      for (const addr of bootstrap) {
+        this.engine.request(addr, { t: 'ping' }, this.config.rpcTimeoutMs, () => {
+          if (--waiting === 0) afterPings();
+        });
+      }
+    });
+  }
+
+  private join(done: () => void): void {
+    this.findClosest(0, this.id, () => {
+      // Mark near buckets fresh: the self-lookup just walked them (Kademlia's join rule).
+      const now = this.clock.now();
+      for (const t of this.tables) t.touchedMs.fill(now, 0, Math.min(ID_BITS, t.depth() + 1));
+      this.evaluateClusters(() => {
+        this.refreshHeader();
+        done();
+      });
+    });
+  }
+
+  /** Leaves cleanly: tells routing contacts, withdraws nothing (values expire by TTL). */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
+    const told = new Set<string>();
+    for (const t of this.tables) {
+      for (const c of t.all()) {
+        if (told.has(c.address)) continue;
+        told.add(c.address);
+        this.engine.oneWay(c.address, { t: 'leave' });
+      }
+    }
+    this.engine.close();
+    this.transport.close();
+  }
+
+  exportContacts(): SerializedContact[] {
+    return this.tables[0].all().map((c) => ({ id: idToHex(c.id), address: c.address, services: c.services }));
+  }
+
+  /** Adds persisted contacts as candidates; they enter the table once they answer. */
+  importContacts(contacts: SerializedContact[]): Address[] {
+    const out: Address[] = [];
+    for (const c of contacts) if (hexToId(c.id) && typeof c.address === 'string') out.push(c.address);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- RPC helpers
+
+  private timeoutFor(c: Contact): number {
+    const rtt = c.rttMs ?? this.tables[0].get(c.id)?.rttMs;
+    if (rtt === undefined) return this.config.rpcTimeoutMs;
+    return Math.min(this.config.rpcTimeoutMs, Math.max(this.config.minRpcTimeoutMs, 4 * rtt));
+  }
+
+  private call(c: Contact, body: Body, cb: (reply: Message | null) => void): void {
+    this.engine.request(c.address, body, this.timeoutFor(c), (reply) => {
+      if (!reply || reply.body.t === 'error' || !idEquals(reply.sender, c.id)) {
+        for (const t of this.tables) t.fail(c.id);
+        return cb(null);
+      }
+      cb(reply);
+    });
+  }
+
+  /** Learns from every verified message: routing tables per level and cluster samples. */
+  private learn(from: Address, msg: Message, rttMs: number | undefined): void {
+    if (idEquals(msg.sender, this.id)) return;
+    const contact: Contact = { id: msg.sender, address: from, services: msg.services, rttMs };
+    const now = this.clock.now();
+    this.maybePing(this.tables[0].observe(contact, now));
+    for (const m of this.clusters) {
+      const advert = msg.clusters[m.level - 1];
+      const table = this.tables[m.level];
+      if (advert && advert.id === m.id) this.maybePing(table.observe(contact, now));
+      else table.remove(msg.sender);
+      if (advert && rttMs !== undefined) m.observe(advert, contact, rttMs, now);
+    }
+  }
+
+  /** A full bucket met a newcomer: ping its stalest member; evict it if it does not answer. */
+  private maybePing(stale: Contact | undefined): void {
+    if (!stale) return;
+    const key = idKey(stale.id);
+    if (this.pinging.has(key)) return;
+    this.pinging.add(key);
+    this.engine.request(stale.address, { t: 'ping' }, this.timeoutFor(stale), (reply) => {
+      this.pinging.delete(key);
+      if (!reply) for (const t of this.tables) t.remove(stale.id);
+    });
+  }
+
+  // ---------------------------------------------------------------- request handlers
+
+  private handleRequest(from: Address, msg: Message, reply: (body: Body, errorCmd?: Command) => void): void {
+    const b = msg.body;
+    const now = this.clock.now();
+    const k = this.config.k;
+    switch (b.t) {
+      case 'ping':
+        return reply({ t: 'pong' });
+      case 'leave':
+        for (const t of this.tables) t.remove(msg.sender);
+        for (const m of this.clusters) m.forget({ id: msg.sender, address: from, services: 0 });
+        return;
+      case 'findNode':
+        if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
+        return reply({ t: 'nodes', contacts: this.tables[b.level].closest(b.target, k) });
+      case 'findValue': {
+        if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
+        const values = this.stores[b.level].get(b.key, Math.min(b.maxValues, this.config.maxValuesPerGet), now);
+        if (values.length) this.stats.getsAnswered++;
+        return reply({ t: 'values', values, contacts: values.length ? [] : this.tables[b.level].closest(b.key, k) });
+      }
+      case 'putWalk': {
+        if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
+        const fullAndLoaded = this.stores[b.level].notePutWalk(b.key, b.ttlMs, now);
+        return reply({ t: 'walked', fullAndLoaded, contacts: fullAndLoaded ? [] : this.tables[b.level].closest(b.key, k) });
+      }
+      case 'store': {
+        if (b.level >= this.tables.length || b.value.length > this.config.maxValueBytes || b.ttlMs > this.config.maxTtlMs || b.ttlMs === 0) {
+          return reply({ t: 'stored', status: STORE_STATUS.refused });
+        }
+        if (!this.stores[b.level].put(b.key, b.value, b.ttlMs, now)) return reply({ t: 'stored', status: STORE_STATUS.refused });
+        this.stats.storesAccepted++;
+        this.onStore?.(b.level, b.key, now);
+        return reply({ t: 'stored', status: STORE_STATUS.stored });
+      }
+      case 'remove': {
+        const count = b.level < this.stores.length ? this.stores[b.level].remove(b.key, b.value) : 0;
+        return reply({ t: 'removed', count });
+      }
+      case 'app':
+        return this.handleApp(from, msg, b.name, b.payload, reply);
+      default:
+        // A reply type arriving as a request: the codec accepted it, but it is not a request.
+        this.engine.counters.droppedMalformed++;
+    }
+  }
+
+  private handleApp(from: Address, msg: Message, name: string, payload: Uint8Array, reply: (body: Body, errorCmd?: Command) => void): void {
+    this.stats.appRequests++;
+    const handler = this.appHandlers.get(name);
+    if (!handler) return reply({ t: 'error', code: INDEX_ERRORS.noHandler }, CMD.app);
+    const contact: Contact = { id: msg.sender, address: from, services: msg.services };
+    Promise.resolve()
+      .then(() => handler(contact, payload))
+      .then(
+        (out) => {
+          if (!(out instanceof Uint8Array) || out.length > this.config.maxAppPayloadBytes) throw new Error('bad reply');
+          reply({ t: 'appReply', payload: out });
+        },
+        () => {
+          this.stats.appErrors++;
+          reply({ t: 'error', code: INDEX_ERRORS.handlerFailed }, CMD.app);
+        },
+      )
+      .catch(() => {
+        this.stats.appErrors++;
+        reply({ t: 'error', code: INDEX_ERRORS.handlerFailed }, CMD.app);
+      });
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  private seedsFor(level: number, target: NodeId): Array<{ contact: Contact; depth: number }> {
+    return this.tables[level].closest(target, this.config.k).map((contact) => ({ contact, depth: 1 }));
+  }
+
+  private touch(level: number, target: NodeId): void {
+    const i = commonPrefixBits(this.id, target);
+    if (i < ID_BITS) this.tables[level].touchedMs[i] = this.clock.now();
+  }
+
+  /** Kademlia node lookup at one level: the k closest live nodes to target. */
+  findClosest(level: number, target: NodeId, cb: (o: LookupOutcome) => void, seeds = this.seedsFor(level, target)): void {
+    this.touch(level, target);
+    iterativeLookup({
+      self: this.id,
+      target,
+      k: this.config.k,
+      alpha: this.config.alpha,
+      seeds,
+      query: (c, done) =>
+        this.call(c, { t: 'findNode', level, target }, (r) => done(r && r.body.t === 'nodes' ? { contacts: r.body.contacts } : null)),
+      onDone: cb,
+    });
+  }
+
+  /** Sloppy lookup of one level: stops at the first node with values (get) or before a full and loaded one (put). */
+  private walk(level: number, key: NodeId, body: Body, seeds: Array<{ contact: Contact; depth: number }>, cb: (o: LookupOutcome) => void): void {
+    this.touch(level, key);
+    iterativeLookup({
+      self: this.id,
+      target: key,
+      // Values sit on the few closest eligible nodes: the walk need not confirm k of them.
+      k: this.config.storeReplicas + 1,
+      alpha: this.config.alpha,
+      seeds,
+      query: (c, done) =>
+        this.call(c, body, (r) => {
+          if (!r) return done(null);
+          const reply = toQueryReply(r);
+          if (reply) (reply as QueryReplyWithSender).clusters = r.clusters;
+          done(reply);
+        }),
+      onDone: cb,
+    });
+  }
+
+  // ---------------------------------------------------------------- Coral API
+
+  private checkLevels(levels: number[] | undefined): number[] {
+    const all = this.tables.map((_, i) => i);
+    const out = levels ?? all;
+    for (const l of out) if (!Number.isInteger(l) || l < 0 || l >= this.tables.length) throw new IndexError(INDEX_ERRORS.badLevel, String(l));
+    return out;
+  }
+
+  private checkKey(key: Uint8Array): void {
+    if (!(key instanceof Uint8Array) || key.length !== ID_BYTES) throw new IndexError(INDEX_ERRORS.badKey, 'keys are 20 bytes');
+  }
+
+  /** Stores value under key at each level (all by default) on the closest nodes a sloppy walk allows. */
+  put(key: NodeId, value: Uint8Array, ttlMs: number, levels?: number[]): Promise<PutResult> {
+    this.checkKey(key);
+    if (value.length > this.config.maxValueBytes) return Promise.reject(new IndexError(INDEX_ERRORS.valueTooLarge));
+    if (!(ttlMs > 0 && ttlMs <= this.config.maxTtlMs)) return Promise.reject(new IndexError(INDEX_ERRORS.badTtl));
+    const lv = this.checkLevels(levels);
+    const now = this.clock.now();
+    const rec: OwnPut = { key, value, ttlMs, expiresAtMs: now + ttlMs, levels: lv, lastPutMs: now, storedAt: [] };
+    this.ownPuts.set(idKey(key) + idKey(value), rec);
+    return new Promise((resolve) => this.putOnce(rec, resolve));
+  }
+
+  private putOnce(rec: OwnPut, done: (r: PutResult) => void): void {
+    const ttlMs = Math.max(1, rec.expiresAtMs - this.clock.now());
+    let left = rec.levels.length;
+    const storedAt: Contact[] = [];
+    rec.storedAt = [];
+    for (const level of rec.levels) {
+      this.putAtLevel(level, rec.key, rec.value, ttlMs, (where) => {
+        for (const c of where) {
+          storedAt.push(c);
+          rec.storedAt.push({ level, contact: c });
+        }
+        if (--left === 0) done({ storedAt, levels: rec.levels });
+      });
+    }
+  }
+
+  private putAtLevel(level: number, key: NodeId, value: Uint8Array, ttlMs: number, cb: (where: Contact[]) => void): void {
+    this.walk(level, key, { t: 'putWalk', level, key, ttlMs }, this.seedsFor(level, key), (o) => {
+      const targets = o.responded.filter((p) => !p.reply?.halt).slice(0, this.config.storeReplicas);
+      if (targets.length === 0) return cb([this.storeLocally(level, key, value, ttlMs)]);
+      const where: Contact[] = [];
+      let left = targets.length;
+      for (const p of targets) {
+        this.call(p.contact, { t: 'store', level, key, ttlMs, value }, (r) => {
+          if (r && r.body.t === 'stored' && r.body.status === STORE_STATUS.stored) where.push(p.contact);
+          if (--left === 0) cb(where.length ? where : [this.storeLocally(level, key, value, ttlMs)]);
+        });
+      }
+    });
+  }
+
+  /** Every hop was full and loaded (or no one answered): Coral backtracks to the previous node, here us. */
+  private storeLocally(level: number, key: NodeId, value: Uint8Array, ttlMs: number): Contact {
+    const now = this.clock.now();
+    this.stores[level].put(key, value, ttlMs, now);
+    this.stats.putsStoredLocally++;
+    this.onStore?.(level, key, now);
+    return { id: this.id, address: this.address, services: this.services, rttMs: selfContactRtt };
+  }
+
+  /** Searches the tightest cluster first, then continues outward from the point it reached. */
+  get(key: NodeId, levels?: number[]): Promise<GetResult> {
+    this.checkKey(key);
+    const order = this.checkLevels(levels)
+      .slice()
+      .sort((a, b) => b - a);
+    return new Promise((resolve) => {
+      let hops = 0;
+      let carried: Array<{ contact: Contact; clusters?: ClusterAdvert[] }> = [];
+      const step = (i: number) => {
+        if (i === order.length) return resolve({ values: [], level: -1, hops });
+        const level = order[i];
+        const local = this.stores[level].get(key, this.config.maxValuesPerGet, this.clock.now());
+        if (local.length) return resolve({ values: local, level, hops });
+        const seeds = this.seedsFor(level, key);
+        for (const p of carried) {
+          const advert = level === 0 ? undefined : p.clusters?.[level - 1];
+          if (level === 0 || advert?.id === this.clusters[level - 1].id) seeds.push({ contact: p.contact, depth: 1 });
+        }
+        const body: Body = { t: 'findValue', level, key, maxValues: this.config.maxValuesPerGet };
+        this.walk(level, key, body, seeds, (o) => {
+          const by = o.finishedBy;
+          if (by?.reply?.done) {
+            const r = by.reply as QueryReplyWithSender;
+            return resolve({ values: r.values ?? [], level, hops: hops + o.hops });
+          }
+          hops += o.hops;
+          carried = o.responded.slice(0, this.config.k).map((p) => ({ contact: p.contact, clusters: (p.reply as QueryReplyWithSender).clusters }));
+          step(i + 1);
+        });
+      };
+      step(0);
+    });
+  }
+
+  /** Best-effort withdrawal of value from the nodes this node stored it on. */
+  remove(key: NodeId, value: Uint8Array): Promise<number> {
+    this.checkKey(key);
+    const id = idKey(key) + idKey(value);
+    const rec = this.ownPuts.get(id);
+    this.ownPuts.delete(id);
+    let removed = 0;
+    for (const s of this.stores) removed += s.remove(key, value);
+    if (!rec) return Promise.resolve(removed);
+    return new Promise((resolve) => {
+      let left = rec.storedAt.length;
+      if (left === 0) return resolve(removed);
+      for (const { level, contact } of rec.storedAt) {
+        const finish = () => {
+          if (--left === 0) resolve(removed);
+        };
+        if (idEquals(contact.id, this.id)) {
+          finish();
+          continue;
+        }
+        this.call(contact, { t: 'remove', level, key, value }, (r) => {
+          if (r && r.body.t === 'removed') removed += r.body.count;
+          finish();
+        });
+      }
+    });
+  }
+
+  /** Up to count contacts of a level, nearest to target (a NodeId by XOR, an IP string by RTT/address), with all `services` bits. */
+  nodes(level: number, count: number, target?: NodeId | string, services = 0): Contact[] {
+    if (!Number.isInteger(level) || level < 0 || level >= this.tables.length) throw new IndexError(INDEX_ERRORS.badLevel, String(level));
+    const filter = (c: Contact) => (c.services & services) === services;
+    const table = this.tables[level];
+    const strip = (c: Contact): Contact => ({ id: c.id, address: c.address, services: c.services, rttMs: c.rttMs });
+    if (target instanceof Uint8Array) return table.closest(target, count, filter).map(strip);
+    const all = table.all().filter(filter);
+    return nearestByAddress(all, target, count).map(strip);
+  }
+
+  levels(): LevelInfo[] {
+    const out: LevelInfo[] = [{ level: 0, clusterId: 0, size: this.tables[0].estimateNetworkSize(), rttThresholdMs: Infinity }];
+    for (const m of this.clusters) out.push({ level: m.level, clusterId: m.id, size: this.tables[m.level].estimateNetworkSize(), rttThresholdMs: m.rttThresholdMs });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- application RPCs
+
+  handle(command: string, handler: AppHandler): void {
+    if (!/^[\x20-\x7e]{1,64}$/.test(command)) throw new IndexError(INDEX_ERRORS.badAddress, 'command names are 1-64 printable ASCII chars');
+    this.appHandlers.set(command, handler);
+  }
+
+  request(to: Contact | Address, command: string, payload: Uint8Array, timeoutMs = this.config.rpcTimeoutMs): Promise<Uint8Array> {
+    if (payload.length > this.config.maxAppPayloadBytes) return Promise.reject(new IndexError(INDEX_ERRORS.payloadTooLarge));
+    const address = typeof to === 'string' ? to : to.address;
+    return new Promise((resolve, reject) => {
+      this.engine.request(address, { t: 'app', name: command, payload }, timeoutMs, (r) => {
+        if (!r) return reject(new IndexError(INDEX_ERRORS.timeout, address));
+        if (r.body.t === 'appReply') return resolve(r.body.payload);
+        if (r.body.t === 'error') {
+          const code = (Object.values(INDEX_ERRORS) as string[]).includes(r.body.code) ? r.body.code : INDEX_ERRORS.handlerFailed;
+          return reject(new IndexError(code as typeof INDEX_ERRORS.handlerFailed));
+        }
+        reject(new IndexError(INDEX_ERRORS.handlerFailed, 'unexpected reply'));
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  private scheduleTick(ms: number): void {
+    this.tickTimer = this.clock.setTimeout(() => this.tick(), ms);
+  }
+
+  /** One periodic tick drives all maintenance: expiry, bucket refresh, republish, clusters. */
+  private tick(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    for (const s of this.stores) s.expire(now);
+    for (let level = 0; level < this.tables.length; level++) this.refreshOneBucket(level, now);
+    for (const [id, rec] of this.ownPuts) {
+      if (rec.expiresAtMs <= now) this.ownPuts.delete(id);
+      else if (now - rec.lastPutMs >= this.config.republishIntervalMs) {
+        rec.lastPutMs = now;
+        this.putOnce(rec, () => {});
+      }
+    }
+    if (now - this.lastClusterEvalMs >= this.config.clusterEvalIntervalMs) this.evaluateClusters(() => {});
+    this.refreshHeader();
+    this.scheduleTick(this.config.maintenanceIntervalMs);
+  }
+
+  private refreshOneBucket(level: number, now: number): void {
+    const t = this.tables[level];
+    const depth = Math.min(t.depth(), ID_BITS - 1);
+    for (let i = 0; i <= depth; i++) {
+      if (now - t.touchedMs[i] < this.config.refreshIntervalMs) continue;
+      this.findClosest(level, randomIdInBucket(this.id, i, this.rng), () => {});
+      return;
+    }
+  }
+
+  private refreshHeader(): void {
+    this.headerCache = this.buildHeader();
+  }
+
+  /** Re-evaluates membership at every cluster level; joins a new cluster's DHT by a self-lookup in it. */
+  evaluateClusters(done: () => void): void {
+    const now = this.clock.now();
+    this.lastClusterEvalMs = now;
+    let left = this.clusters.length;
+    if (left === 0) return done();
+    const finish = () => {
+      if (--left === 0) done();
+    };
+    for (const m of this.clusters) {
+      const choice = m.evaluate(this.tables[m.level].estimateNetworkSize(), now);
+      if (!choice) {
+        finish();
+        continue;
+      }
+      m.switchTo(choice);
+      this.stats.clusterSwitches++;
+      this.tables[m.level].clear();
+      this.refreshHeader();
+      if (choice.via.length === 0) {
+        finish();
+        continue;
+      }
+      const seeds = choice.via.slice(0, this.config.k).map((contact) => ({ contact, depth: 1 }));
+      this.findClosest(m.level, this.id, () => finish(), seeds);
+    }
+  }
+}
+
+type QueryReplyWithSender = QueryReply & { values?: Uint8Array[]; clusters?: ClusterAdvert[] };
+
+function toQueryReply(r: Message): QueryReplyWithSender | null {
+  const b = r.body;
+  if (b.t === 'values') return { contacts: b.contacts, done: b.values.length > 0, values: b.values };
+  if (b.t === 'walked') return { contacts: b.contacts, halt: b.fullAndLoaded };
+  return null;
+}

@@ -1,0 +1,172 @@
+// Kademlia routing table of one level: 160 k-buckets by common prefix length with our id, each
+// ordered least- to most-recently seen, plus a small replacement cache per bucket. It does no I/O:
+// when a full bucket meets a new contact it returns the stalest member for the caller to ping.
+import { commonPrefixBits, compareDistance, distanceFraction, ID_BITS, idEquals } from '../id';
+import type { Contact, NodeId } from '../types';
+
+export interface RoutingEntry extends Contact {
+  fails: number;
+  lastSeenMs: number;
+}
+
+export interface TableLimits {
+  k: number;
+  replacementsPerBucket: number;
+  maxContactFailures: number;
+}
+
+export class RoutingTable {
+  private readonly buckets: Array<RoutingEntry[] | undefined> = new Array(ID_BITS);
+  private readonly replacements: Array<RoutingEntry[] | undefined> = new Array(ID_BITS);
+  /** When each bucket last had a lookup into it (for refresh). */
+  readonly touchedMs = new Float64Array(ID_BITS);
+  private count = 0;
+
+  constructor(
+    readonly self: NodeId,
+    private readonly limits: TableLimits,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Records that `c` answered us (or contacted us). Returns the stalest member of a full bucket
+   * that the caller should ping: if it fails, the newcomer waits in the replacement cache.
+   */
+  observe(c: Contact, nowMs: number): RoutingEntry | undefined {
+    const i = commonPrefixBits(this.self, c.id);
+    if (i === ID_BITS) return undefined;
+    const bucket = (this.buckets[i] ??= []);
+    for (let j = 0; j < bucket.length; j++) {
+      const e = bucket[j];
+      if (idEquals(e.id, c.id)) {
+        e.address = c.address;
+        e.services = c.services;
+        if (c.rttMs !== undefined) e.rttMs = e.rttMs === undefined ? c.rttMs : 0.7 * e.rttMs + 0.3 * c.rttMs;
+        e.fails = 0;
+        e.lastSeenMs = nowMs;
+        bucket.splice(j, 1);
+        bucket.push(e);
+        return undefined;
+      }
+    }
+    const entry: RoutingEntry = { id: c.id, address: c.address, services: c.services, rttMs: c.rttMs, fails: 0, lastSeenMs: nowMs };
+    if (bucket.length < this.limits.k) {
+      bucket.push(entry);
+      this.count++;
+      return undefined;
+    }
+    const head = bucket[0];
+    if (head.fails > 0) {
+      bucket.shift();
+      bucket.push(entry);
+      this.addReplacement(i, head);
+      return undefined;
+    }
+    this.addReplacement(i, entry);
+    return head;
+  }
+
+  private addReplacement(i: number, e: RoutingEntry): void {
+    const cache = (this.replacements[i] ??= []);
+    const j = cache.findIndex((r) => idEquals(r.id, e.id));
+    if (j >= 0) cache.splice(j, 1);
+    cache.push(e);
+    if (cache.length > this.limits.replacementsPerBucket) cache.shift();
+  }
+
+  /** Counts a failed RPC; evicts after maxContactFailures and promotes a replacement. */
+  fail(id: NodeId): void {
+    const i = commonPrefixBits(this.self, id);
+    const bucket = this.buckets[i];
+    if (!bucket) return;
+    const j = bucket.findIndex((e) => idEquals(e.id, id));
+    if (j < 0) return;
+    const e = bucket[j];
+    if (++e.fails < this.limits.maxContactFailures) return;
+    this.removeAt(i, j);
+  }
+
+  remove(id: NodeId): boolean {
+    const i = commonPrefixBits(this.self, id);
+    const bucket = this.buckets[i];
+    const j = bucket ? bucket.findIndex((e) => idEquals(e.id, id)) : -1;
+    if (j < 0) return false;
+    this.removeAt(i, j);
+    return true;
+  }
+
+  private removeAt(i: number, j: number): void {
+    const bucket = this.buckets[i]!;
+    bucket.splice(j, 1);
+    this.count--;
+    const repl = this.replacements[i]?.pop();
+    if (repl) {
+      repl.fails = 0;
+      bucket.push(repl);
+      this.count++;
+    }
+  }
+
+  get(id: NodeId): RoutingEntry | undefined {
+    const bucket = this.buckets[commonPrefixBits(this.self, id)];
+    return bucket?.find((e) => idEquals(e.id, id));
+  }
+
+  /**
+   * The `count` contacts closest to target. Walks buckets in distance order instead of sorting
+   * the whole table: bucket cpl(self, target) first, then the deeper ones, then shallower ones.
+   */
+  closest(target: NodeId, count: number, filter?: (e: RoutingEntry) => boolean): RoutingEntry[] {
+    const c = commonPrefixBits(this.self, target);
+    const out: RoutingEntry[] = [];
+    const take = (b: RoutingEntry[] | undefined) => {
+      if (b) for (const e of b) if (!filter || filter(e)) out.push(e);
+    };
+    const byDistance = (a: RoutingEntry, b: RoutingEntry) => compareDistance(a.id, b.id, target);
+    if (c < ID_BITS) take(this.buckets[c]);
+    out.sort(byDistance);
+    if (out.length < count) {
+      const start = out.length;
+      for (let i = c + 1; i < ID_BITS; i++) take(this.buckets[i]);
+      const deeper = out.splice(start).sort(byDistance);
+      for (const e of deeper) out.push(e);
+    }
+    for (let i = Math.min(c, ID_BITS) - 1; i >= 0 && out.length < count; i--) {
+      const start = out.length;
+      take(this.buckets[i]);
+      const tail = out.splice(start).sort(byDistance);
+      for (const e of tail) out.push(e);
+    }
+    if (out.length > count) out.length = count;
+    return out;
+  }
+
+  all(): RoutingEntry[] {
+    const out: RoutingEntry[] = [];
+    for (const b of this.buckets) if (b) out.push(...b);
+    return out;
+  }
+
+  clear(): void {
+    this.buckets.fill(undefined);
+    this.replacements.fill(undefined);
+    this.count = 0;
+  }
+
+  /** Deepest non-empty bucket index + 1: buckets below it are worth refreshing. */
+  depth(): number {
+    for (let i = ID_BITS - 1; i >= 0; i--) if (this.buckets[i]?.length) return i + 1;
+    return 0;
+  }
+
+  /** Size of the network this table sees, from the spread of our k closest contacts. */
+  estimateNetworkSize(): number {
+    const near = this.closest(this.self, this.limits.k);
+    if (near.length < this.limits.k) return near.length + 1;
+    const f = distanceFraction(this.self, near[near.length - 1].id);
+    return Math.max(near.length + 1, Math.round(near.length / f));
+  }
+}
