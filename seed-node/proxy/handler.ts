@@ -1,0 +1,195 @@
+// One client request through the proxy: refuse what must be refused, serve fresh copies, join or start a flight.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { indexKeyOf, normalizedUrl, originOf, type OriginTarget } from './cache-key';
+import { PEER_FETCH_PATH, PEER_HEADER, type ProxyLimits } from './defaults';
+import { asProxyError, ProxyError } from './errors';
+import type { Fetcher } from './fetcher';
+import type { CacheSource, Flight } from './flight';
+import { hostOfHeader, isUnderZone, parseOriginName } from './host-name';
+import type { QuotaTable } from './quotas';
+import { clientHeaders, sendError, serveStored, streamFlight } from './respond';
+import type { Counters } from './stats';
+import type { ObjectStore } from './store';
+import type { Clock } from '../../tracker/clock';
+
+export interface HandlerDeps {
+  zone: string;
+  selfId: string;
+  allowHttpOrigins: boolean;
+  limits: ProxyLimits;
+  clock: Clock;
+  store: ObjectStore;
+  fetcher: Fetcher;
+  counters: Counters;
+  quotas: { clientRequests: QuotaTable; clientBytes: QuotaTable; originRequests: QuotaTable; originBytes: QuotaTable };
+}
+
+export function isPeerFetch(req: IncomingMessage): boolean {
+  const u = req.url ?? '';
+  return u.startsWith(PEER_FETCH_PATH + '?') && req.headers[PEER_HEADER] !== undefined;
+}
+
+/** Requests the proxy answers: names under the zone, peer fetches, and absolute-form requests (refused unless for the zone). */
+export function claims(req: IncomingMessage, zone: string): boolean {
+  if (isPeerFetch(req)) return true;
+  const host = hostOfHeader(req.headers.host);
+  if (host !== null && isUnderZone(host, zone)) return true;
+  const u = req.url ?? '/';
+  return !u.startsWith('/');
+}
+
+export class RequestHandler {
+  private readonly viaToken: string;
+
+  constructor(private readonly d: HandlerDeps) {
+    this.viaToken = `reef-${d.selfId}`;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.d.counters.requests++;
+    res.setTimeout(this.d.limits.slowClientMs, () => res.destroy());
+    this.route(req, res).catch((e) => this.fail(res, asProxyError(e)));
+  }
+
+  private fail(res: ServerResponse, err: ProxyError): void {
+    const errors = this.d.counters.errors;
+    errors[err.code] = (errors[err.code] ?? 0) + 1;
+    sendError(res, err, this.ownVia(undefined));
+  }
+
+  private ownVia(incoming: string | string[] | undefined): string {
+    const prior = Array.isArray(incoming) ? incoming.join(', ') : incoming;
+    return prior ? `${prior}, 1.1 ${this.viaToken}` : `1.1 ${this.viaToken}`;
+  }
+
+  private checkVia(req: IncomingMessage): void {
+    const via = req.headers.via;
+    if (via === undefined) return;
+    const text = Array.isArray(via) ? via.join(',') : via;
+    const hops = text.split(',');
+    if (hops.some((h) => h.trim().split(/\s+/)[1] === this.viaToken) || hops.length > this.d.limits.maxViaHops)
+      throw new ProxyError('loop-detected', `request already passed through ${hops.length} proxies (Via: ${text.slice(0, 200)})`);
+  }
+
+  private target(req: IncomingMessage): { t: OriginTarget; requestTarget: string } {
+    let host = hostOfHeader(req.headers.host);
+    let requestTarget = req.url ?? '/';
+    if (!requestTarget.startsWith('/')) {
+      let abs: URL;
+      try {
+        abs = new URL(requestTarget);
+      } catch {
+        throw new ProxyError('open-proxy-refused', 'not a proxy: only names under the zone are served');
+      }
+      host = abs.hostname.toLowerCase();
+      requestTarget = abs.pathname + abs.search;
+      if (!isUnderZone(host, this.d.zone)) throw new ProxyError('open-proxy-refused', `not an open proxy: ${host} is not under ${this.d.zone}`);
+    }
+    const name = host === null ? null : parseOriginName(host, this.d.zone);
+    if (!name) throw new ProxyError('bad-host', `"${host}" is not <origin-host>[.<port>].${this.d.zone}`);
+    // With --allow-http-origins every port but 443 is plain HTTP (local testing); otherwise always HTTPS.
+    const scheme = this.d.allowHttpOrigins && name.port !== 443 ? 'http' : 'https';
+    return { t: { scheme, host: name.host, port: name.port ?? (scheme === 'https' ? 443 : 80) }, requestTarget };
+  }
+
+  private checkQuotas(ip: string, originHost: string): void {
+    const q = this.d.quotas;
+    if (!q.clientRequests.take(ip) || !q.clientBytes.hasCredit(ip)) throw new ProxyError('client-quota', 'too many requests or bytes from this client; slow down');
+    if (!q.originRequests.take(originHost) || !q.originBytes.hasCredit(originHost)) throw new ProxyError('origin-quota', `${originHost} is over its share of this seed`);
+  }
+
+  private charge(ip: string, originHost: string): (n: number) => void {
+    return (n) => {
+      this.d.counters.bytesServed += n;
+      this.d.quotas.clientBytes.charge(ip, n);
+      this.d.quotas.originBytes.charge(originHost, n);
+    };
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ProxyError('method-not-allowed', 'only GET and HEAD');
+    this.checkVia(req);
+    if (isPeerFetch(req)) return this.servePeer(req, res);
+    const { t, requestTarget } = this.target(req);
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    this.checkQuotas(ip, t.host);
+    const norm = normalizedUrl(t, requestTarget);
+    if (!norm) throw new ProxyError('bad-path', 'request path cannot be normalized');
+    const via = this.ownVia(req.headers.via);
+    const onBytes = this.charge(ip, t.host);
+    const now = this.d.clock.now();
+    const obj = this.d.store.lookup(norm.url, req.headers);
+    if (obj && obj.freshUntil > now) {
+      this.d.counters.hits++;
+      return serveStored(req, res, this.d.store, obj, { source: 'HIT', ageMs: now - obj.storedAt + obj.initialAgeMs, via, stale: false, onBytes });
+    }
+    const { flight, joined } = this.d.fetcher.join({
+      url: norm.url,
+      path: norm.path,
+      hasQuery: norm.url.length > originOf(t).length + norm.path.length,
+      target: t,
+      origin: originOf(t),
+      flightKey: this.d.store.keyFor(norm.url, req.headers),
+      indexKey: indexKeyOf(norm.url),
+      reqHeaders: req.headers,
+      via,
+      stale: obj,
+    });
+    if (joined) this.d.counters.coalescedWaiters++;
+    await this.serveFlight(req, res, flight, via, onBytes, false);
+  }
+
+  private async serveFlight(req: IncomingMessage, res: ServerResponse, flight: Flight, via: string, onBytes: (n: number) => void, toPeer: boolean): Promise<void> {
+    const head = await flight.head;
+    if (head.kind === 'stored') {
+      if (!toPeer) this.d.counters.hits++;
+      const ageMs = this.d.clock.now() - head.obj.storedAt + head.obj.initialAgeMs;
+      return serveStored(req, res, this.d.store, head.obj, { source: 'HIT', ageMs, via, stale: head.stale, onBytes });
+    }
+    if (!toPeer) this.count(head.source);
+    res.writeHead(head.status, clientHeaders(head.headers, head.source, head.initialAgeMs, via));
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    streamFlight(res, flight, onBytes);
+  }
+
+  private count(source: CacheSource): void {
+    if (source === 'PEER') this.d.counters.peerHits++;
+    else if (source === 'MISS') this.d.counters.misses++;
+    else this.d.counters.hits++;
+  }
+
+  /** Another seed asks for a URL: answer from the cache or a running flight, never by going to the origin. */
+  private async servePeer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const asked = new URL(req.url ?? '/', 'http://peer.invalid').searchParams.get('url') ?? '';
+    let u: URL;
+    try {
+      u = new URL(asked);
+    } catch {
+      throw new ProxyError('bad-path', 'peer fetch needs ?url=<absolute URL>');
+    }
+    const scheme = u.protocol === 'https:' ? 'https' : u.protocol === 'http:' ? 'http' : null;
+    const t: OriginTarget | null = scheme && { scheme, host: u.hostname, port: u.port ? Number(u.port) : scheme === 'https' ? 443 : 80 };
+    const norm = t && normalizedUrl(t, u.pathname + u.search);
+    if (!norm || norm.url !== asked) throw new ProxyError('bad-path', 'peer fetch URL is not in normalized form');
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    if (!this.d.quotas.clientRequests.take(ip)) throw new ProxyError('client-quota', 'too many peer fetches');
+    const via = this.ownVia(req.headers.via);
+    const onBytes = this.charge(ip, u.hostname);
+    this.d.counters.servedToPeers++;
+    const now = this.d.clock.now();
+    const obj = this.d.store.lookup(asked, req.headers);
+    if (obj && obj.freshUntil > now) return serveStored(req, res, this.d.store, obj, { source: 'HIT', ageMs: now - obj.storedAt + obj.initialAgeMs, via, stale: false, onBytes });
+    const flight = this.d.fetcher.peek(this.d.store.keyFor(asked, req.headers));
+    // A flight still asking other seeds is not joined: two seeds asking each other would wait for nothing.
+    if (!flight || (!flight.hasHead && !flight.atOrigin)) {
+      this.d.counters.servedToPeers--;
+      throw new ProxyError('not-cached', 'this seed neither holds nor is fetching that URL');
+    }
+    const head = await flight.head;
+    if (head.kind === 'stored' && head.stale) throw new ProxyError('not-cached', 'only a stale copy here');
+    await this.serveFlight(req, res, flight, via, onBytes, true);
+  }
+}

@@ -1,0 +1,50 @@
+// Token buckets keyed by client address or origin host, on the injected clock; the table is bounded.
+import type { Clock } from '../../tracker/clock';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class QuotaTable {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly perSec: number,
+    private readonly burst: number,
+    private readonly maxKeys: number,
+  ) {}
+
+  private bucket(key: string): Bucket {
+    const now = this.clock.now();
+    let b = this.buckets.get(key);
+    if (b) {
+      b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSec);
+      b.at = now;
+      this.buckets.delete(key); // re-insert: Map order is least recently seen first
+    } else {
+      b = { tokens: this.burst, at: now };
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    }
+    this.buckets.set(key, b);
+    return b;
+  }
+
+  /** Takes `n` tokens if there are that many. */
+  take(key: string, n = 1): boolean {
+    const b = this.bucket(key);
+    if (b.tokens < n) return false;
+    b.tokens -= n;
+    return true;
+  }
+
+  /** True while the bucket is not in debt; bytes are charged after they are sent, so it can go negative. */
+  hasCredit(key: string): boolean {
+    return this.bucket(key).tokens > 0;
+  }
+
+  charge(key: string, n: number): void {
+    this.bucket(key).tokens -= n;
+  }
+}

@@ -1,0 +1,126 @@
+// Writing answers to clients: errors, stored objects (with Range and If-None-Match), and in-flight streams
+// read at the client's own pace.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { HeaderRecord } from './cache-policy';
+import type { ProxyError } from './errors';
+import type { Flight, CacheSource } from './flight';
+import type { ObjectStore, StoredObject } from './store';
+
+/** Where served bytes are charged (quotas, counters). */
+export type OnBytes = (n: number) => void;
+
+export function sendError(res: ServerResponse, err: ProxyError, via: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `reef proxy: ${err.code}: ${err.message}\n`;
+  res.writeHead(err.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-reef-error': err.code,
+    via,
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+export function clientHeaders(h: HeaderRecord, source: CacheSource, ageMs: number, via: string): OutgoingHttpHeaders {
+  return { ...h, age: String(Math.max(0, Math.floor(ageMs / 1000))), 'x-cache': source, via };
+}
+
+/** A single `bytes=` range as [start, end] inclusive; null to send the whole body; 'bad' if unsatisfiable. */
+export function parseRange(header: string | undefined, size: number): [number, number] | null | 'bad' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // multiple or odd ranges: answer with the whole object
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    return n === 0 || size === 0 ? 'bad' : [Math.max(0, size - n), size - 1];
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'bad';
+  return [start, end];
+}
+
+function etagMatches(list: string, etag: string): boolean {
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return list.trim() === '*' || list.split(',').some((t) => bare(t) === bare(etag));
+}
+
+export function serveStored(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ObjectStore,
+  obj: StoredObject,
+  o: { source: CacheSource; ageMs: number; via: string; stale: boolean; onBytes: OnBytes },
+): void {
+  const headers = clientHeaders(obj.headers, o.source, o.ageMs, o.via);
+  headers['accept-ranges'] = 'bytes';
+  if (o.stale) headers.warning = '110 - "Response is Stale"';
+  const etag = obj.headers.etag;
+  const inm = req.headers['if-none-match'];
+  if (etag !== undefined && typeof inm === 'string' && etagMatches(inm, etag)) {
+    delete headers['content-length'];
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  const ifRange = req.headers['if-range'];
+  let range = parseRange(req.headers.range, obj.size);
+  if (range !== null && ifRange !== undefined && ifRange !== etag && ifRange !== obj.headers['last-modified']) range = null;
+  if (range === 'bad') {
+    delete headers['content-length'];
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${obj.size}`, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const [start, end] = range ?? [0, obj.size - 1];
+  const length = obj.size === 0 ? 0 : end - start + 1;
+  headers['content-length'] = String(length);
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${obj.size}`;
+  res.writeHead(range ? 206 : 200, headers);
+  if (req.method === 'HEAD' || length === 0) {
+    res.end();
+    return;
+  }
+  const mem = store.memoryBody(obj);
+  if (mem) {
+    res.end(range ? mem.subarray(start, end + 1) : mem);
+    o.onBytes(length);
+    return;
+  }
+  const file = store.stream(obj, start, end);
+  file.on('data', (b) => o.onBytes((b as Buffer).length));
+  file.on('error', () => res.destroy());
+  res.on('close', () => file.destroy());
+  file.pipe(res);
+}
+
+/** Streams a flight's body from its first byte, pausing this client (not the flight) when its socket is full. */
+export function streamFlight(res: ServerResponse, flight: Flight, onBytes: OnBytes): void {
+  let next = 0;
+  let waitingDrain = false;
+  const pump = () => {
+    if (waitingDrain || res.destroyed) return;
+    const chunks = flight.chunks;
+    while (next < chunks.length) {
+      const c = chunks[next++];
+      onBytes(c.length);
+      if (!res.write(c)) {
+        waitingDrain = true;
+        res.once('drain', () => {
+          waitingDrain = false;
+          pump();
+        });
+        return;
+      }
+    }
+    if (flight.state === 'ended') res.end();
+    else if (flight.state === 'failed') res.destroy(); // headers are out: a cut connection is the only honest signal
+  };
+  const unsubscribe = flight.subscribe(pump);
+  res.on('close', unsubscribe);
+  pump();
+}
