@@ -1,6 +1,6 @@
 // Real peers over real node-datachannel, a real tracker and a real HTTP origin, all on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, entryFor, origin, peer, randomObject, tracker } from './helpers';
+import { closeAll, CorruptingStore, entryFor, origin, peer, randomObject, tracker } from './helpers';
 
 afterEach(closeAll);
 const SITE = 'https://site.example';
@@ -21,5 +21,74 @@ describe('peer to peer transfer', () => {
     expect(o.hits).toEqual([]);
     expect(seeder.engine.stats().uploadedBytes).toBe(bytes.length);
     expect(seeder.engine.stats().chunksServed).toBe(6);
+  });
+});
+
+describe('several peers', () => {
+  it('spreads chunk requests across two holders', async () => {
+    const t = await tracker();
+    const bytes = randomObject(16 * 64 * 1024);
+    const entry = entryFor(bytes, 64 * 1024);
+    const o = await origin({ '/o.bin': bytes });
+    const a = await peer(t.url);
+    const b = await peer(t.url);
+    await a.engine.addObject(SITE, entry, bytes);
+    await b.engine.addObject(SITE, entry, bytes);
+    const c = await peer(t.url);
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
+    expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(r.source.peer).toBe(bytes.length);
+    const [ua, ub] = [a.engine.stats().uploadedBytes, b.engine.stats().uploadedBytes];
+    expect(ua + ub).toBe(bytes.length);
+    expect(ua).toBeGreaterThan(0);
+    expect(ub).toBeGreaterThan(0);
+  });
+
+  it('drops a peer that serves corrupt chunks and completes from an honest peer', async () => {
+    const t = await tracker();
+    const bytes = randomObject(8 * 64 * 1024);
+    const entry = entryFor(bytes, 64 * 1024);
+    const o = await origin({ '/o.bin': bytes });
+    const liar = await peer(t.url, { store: new CorruptingStore() });
+    const honest = await peer(t.url);
+    await liar.engine.addObject(SITE, entry, bytes);
+    await honest.engine.addObject(SITE, entry, bytes);
+    const c = await peer(t.url);
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
+    expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
+    const s = c.engine.stats();
+    expect(s.badPeers).toBe(1);
+    expect(s.badChunks).toBeGreaterThanOrEqual(1);
+    expect(r.source.peer + r.source.origin).toBe(bytes.length);
+    expect(honest.engine.stats().uploadedBytes).toBeGreaterThan(0);
+    // Never used again: a second object held by the liar only comes from the origin.
+    const other = randomObject(3 * 64 * 1024);
+    const otherEntry = entryFor(other, 64 * 1024);
+    o.files.set('/x.bin', other);
+    await liar.engine.addObject(SITE, otherEntry, other);
+    await new Promise((r) => setTimeout(r, 100));
+    const liarUploadBefore = liar.engine.stats().uploadedBytes;
+    const r2 = await c.engine.fetchObject({ site: SITE, path: '/x.bin', entry: otherEntry, originUrl: o.url + '/x.bin' });
+    expect(Buffer.from(r2.bytes).equals(Buffer.from(other))).toBe(true);
+    expect(r2.source.origin).toBe(other.length);
+    expect(liar.engine.stats().uploadedBytes).toBe(liarUploadBefore);
+  });
+
+  it('falls back to the origin when the only holder is a corrupting peer', async () => {
+    const t = await tracker();
+    const bytes = randomObject(4 * 64 * 1024);
+    const entry = entryFor(bytes, 64 * 1024);
+    const o = await origin({ '/o.bin': bytes });
+    const liar = await peer(t.url, { store: new CorruptingStore() });
+    await liar.engine.addObject(SITE, entry, bytes);
+    const c = await peer(t.url);
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
+    expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(r.source.peer).toBe(0);
+    expect(r.source.origin).toBe(bytes.length);
+    expect(c.engine.stats().badPeers).toBe(1);
   });
 });
