@@ -1,0 +1,67 @@
+// Per-source protection for UDP: a response-rate limit (token bucket per address, /64 for IPv6), and
+// the set of sources proven real by a TCP handshake, which may get full-size UDP replies.
+import type { Clock } from './clock';
+import type { DnsLimits } from './defaults';
+
+export type RateDecision = 'send' | 'slip' | 'drop';
+
+interface Bucket {
+  tokens: number;
+  lastMs: number;
+  limited: number;
+}
+
+export function sourceKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  if (ip.startsWith('::ffff:') && ip.includes('.')) return ip.slice(7);
+  return ip.split(':').slice(0, 4).join(':');
+}
+
+export class SourceGuard {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly verified = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    private readonly limits: Pick<DnsLimits, 'rrlResponsesPerSec' | 'rrlBurst' | 'rrlSlip' | 'maxTrackedSources' | 'verifiedSourceTtlMs'>,
+  ) {}
+
+  /** Whether a UDP response to `ip` may go out now; every rrlSlip-th limited one goes as TC=1. */
+  rate(ip: string): RateDecision {
+    const key = sourceKey(ip);
+    const now = this.clock.now();
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { tokens: this.limits.rrlBurst, lastMs: now, limited: 0 };
+      bounded(this.buckets, this.limits.maxTrackedSources).set(key, b);
+    }
+    b.tokens = Math.min(this.limits.rrlBurst, b.tokens + ((now - b.lastMs) * this.limits.rrlResponsesPerSec) / 1000);
+    b.lastMs = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 'send';
+    }
+    b.limited++;
+    return this.limits.rrlSlip > 0 && b.limited % this.limits.rrlSlip === 0 ? 'slip' : 'drop';
+  }
+
+  markVerified(ip: string): void {
+    const key = sourceKey(ip);
+    this.verified.delete(key);
+    bounded(this.verified, this.limits.maxTrackedSources).set(key, this.clock.now() + this.limits.verifiedSourceTtlMs);
+  }
+
+  isVerified(ip: string): boolean {
+    const until = this.verified.get(sourceKey(ip));
+    return until !== undefined && until > this.clock.now();
+  }
+}
+
+/** Evicts the oldest entry when a table is full, so a flood of spoofed sources cannot grow memory. */
+function bounded<V>(m: Map<string, V>, max: number): Map<string, V> {
+  if (m.size >= max) {
+    const oldest = m.keys().next();
+    if (!oldest.done) m.delete(oldest.value);
+  }
+  return m;
+}

@@ -1,0 +1,26 @@
+// Counters the server keeps; the seed maps them onto its Prometheus registry.
+import type { DnsRejectCode } from './errors';
+
+export interface DnsStats {
+  received: number;
+  udpQueries: number;
+  tcpQueries: number;
+  /** Packets refused before the answer logic, by reason (garbage is counted, never thrown). */
+  malformed: number;
+  malformedByCode: Partial<Record<DnsRejectCode, number>>;
+  /** UDP responses withheld by the per-source rate limit, and those sent as TC=1 instead ("slip"). */
+  rateLimited: number;
+  slipped: number;
+  /** Replies cut to TC=1 because they did not fit (EDNS size or the amplification budget). */
+  truncated: number;
+  /** Replies that fit only after dropping authority/additional records. */
+  minimized: number;
+  responses: number;
+  rcodes: Record<string, number>;
+  tcpConnections: number;
+  tcpRejected: number;
+}
+
+export function createStats(): DnsStats {
+  return { received: 0, udpQueries: 0, tcpQueries: 0, malformed: 0, malformedByCode: {}, rateLimited: 0, slipped: 0, truncated: 0, minimized: 0, responses: 0, rcodes: {}, tcpConnections: 0, tcpRejected: 0 };
+}
