@@ -73,7 +73,7 @@ export function answerQuery(q: DnsQuery, resolverIp: string, deps: AnswerDeps): 
       if (families.length === 0) return a.answers.length ? a : negative(ctx, 'NOERROR', zoneName);
       const candidates = preferCluster(deps.directory.liveSeeds({ near: resolverIp, count: deps.limits.candidatePool, service: 'proxy' }), cluster);
       if (candidates.length === 0) return empty('SERVFAIL', false);
-      for (const f of families) addressRecords(owner, pickProxies(candidates, f, deps.limits, deps.rng), f, deps.limits.answerTtlSec, a.answers);
+      for (const f of families) addressRecords(owner, pickProxies(candidates, f, deps.limits, deps.rng, cluster), f, deps.limits.answerTtlSec, a.answers);
       if (a.answers.length === 0 || (a.answers.length === 1 && a.answers[0].data.type === 'CNAME')) {
         const n = negative(ctx, 'NOERROR', zoneName);
         return { ...n, answers: a.answers };

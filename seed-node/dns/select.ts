@@ -21,16 +21,18 @@ export function preferCluster(seeds: SeedInfo[], cluster: ClusterLabels | undefi
 
 /**
  * Up to maxAnswers proxies with an address of `family`. The near-enough set is the longest prefix of
- * the ordered candidates whose RTT stays within nearRttFactor × best + slack (extended to minAnswers);
- * a random subset of it is returned in random order, so load spreads over every near proxy.
+ * the ordered candidates in the best cluster tier (the named cluster's own seeds, when it has any)
+ * whose RTT stays within nearRttFactor × best + slack, extended to minAnswers; a random subset of it
+ * is returned in random order, so load spreads over every near proxy.
  */
-export function pickProxies(ordered: SeedInfo[], family: Family, limits: Pick<DnsLimits, 'minAnswers' | 'maxAnswers' | 'nearRttFactor' | 'nearRttSlackMs'>, rng: () => number): SeedInfo[] {
+export function pickProxies(ordered: SeedInfo[], family: Family, limits: Pick<DnsLimits, 'minAnswers' | 'maxAnswers' | 'nearRttFactor' | 'nearRttSlackMs'>, rng: () => number, cluster?: ClusterLabels): SeedInfo[] {
   const withAddr = ordered.filter((s) => s[family]);
   if (withAddr.length === 0) return [];
+  const tier = clusterMatch(withAddr[0], cluster);
   const best = withAddr[0].rttMs ?? 0;
   const bound = best * limits.nearRttFactor + limits.nearRttSlackMs;
   let n = 1;
-  while (n < withAddr.length && (withAddr[n].rttMs ?? best) <= bound) n++;
+  while (n < withAddr.length && clusterMatch(withAddr[n], cluster) === tier && (withAddr[n].rttMs ?? best) <= bound) n++;
   n = Math.min(withAddr.length, Math.max(n, limits.minAnswers));
   const near = withAddr.slice(0, n);
   for (let i = near.length - 1; i > 0; i--) {
