@@ -18,6 +18,8 @@ export const TRACKER_DEFAULTS = {
   maxStrikes: 20,
   strikeRefillMs: 5_000,
   defaultLookupPeers: 20,
+  /** Index values examined per lookup (from a random start): bounds the cost for popular objects. */
+  lookupScanLimit: 128,
   /** Remote peers' trackers remembered for signal routing (an LRU). */
   routeCacheSize: 50_000,
   routeTtlMs: 10 * 60_000,

@@ -1,11 +1,13 @@
 // What the tracker needs from the Coral index, and an in-memory implementation for `reef tracker`.
 // The CoralNode (shared/index/node.ts) satisfies this with a thin adapter:
 //   put -> node.put(key, value, ttlMs), get -> (await node.get(key)).values, remove -> node.remove.
-import { bytesToHex } from '../shared/tracker/base64';
 import type { Clock } from './clock';
 
 export interface ContentIndex {
-  /** Stores `value` under `key` for `ttlMs`; putting an equal value again refreshes its expiry. */
+  /**
+   * Stores `value` under `key` for `ttlMs`; putting an equal value again refreshes its expiry.
+   * An implementation may keep the given arrays (no copy): callers must not mutate them afterwards.
+   */
   put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void>;
   /** Live values under `key` (order unspecified). */
   get(key: Uint8Array): Promise<Uint8Array[]>;
@@ -17,6 +19,11 @@ export const MEMORY_INDEX_DEFAULTS = {
   /** Bounds memory under a flood of announcers for one key; the oldest entry makes room. */
   maxValuesPerKey: 10_000,
 };
+
+/** One char per byte: half the memory of hex, and no per-byte string formatting on the hot path. */
+function mapKey(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
 
 interface Entry {
   value: Uint8Array;
@@ -37,17 +44,17 @@ export class MemoryContentIndex implements ContentIndex {
   }
 
   async put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void> {
-    const k = bytesToHex(key);
+    const k = mapKey(key);
     let values = this.table.get(k);
     if (!values) this.table.set(k, (values = new Map()));
-    const vk = bytesToHex(value);
+    const vk = mapKey(value);
     values.delete(vk); // re-insert so Map order stays oldest-first for eviction
     if (values.size >= this.opts.maxValuesPerKey) values.delete(values.keys().next().value!);
-    values.set(vk, { value: value.slice(), expiresAt: this.clock.now() + ttlMs });
+    values.set(vk, { value, expiresAt: this.clock.now() + ttlMs });
   }
 
   async get(key: Uint8Array): Promise<Uint8Array[]> {
-    const k = bytesToHex(key);
+    const k = mapKey(key);
     const values = this.table.get(k);
     if (!values) return [];
     const now = this.clock.now();
@@ -61,10 +68,10 @@ export class MemoryContentIndex implements ContentIndex {
   }
 
   async remove(key: Uint8Array, value: Uint8Array): Promise<void> {
-    const k = bytesToHex(key);
+    const k = mapKey(key);
     const values = this.table.get(k);
     if (!values) return;
-    values.delete(bytesToHex(value));
+    values.delete(mapKey(value));
     if (values.size === 0) this.table.delete(k);
   }
 

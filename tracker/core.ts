@@ -3,7 +3,7 @@
 // socket front feeds it frames, the clock is injected, the index and relay are interfaces.
 import { contentKey } from '../shared/tracker/content-key';
 import { TRACKER_CLOSE, TRACKER_ERRORS, type TrackerErrorCode } from '../shared/tracker/errors';
-import { decodeIndexValue, encodeIndexValue } from '../shared/tracker/index-value';
+import { decodeIndexValue, encodeIndexValue, type IndexValue } from '../shared/tracker/index-value';
 import {
   PROTOCOL_VERSION,
   parseClientMessage,
@@ -208,21 +208,27 @@ export class Tracker implements SignalSink {
     this.metrics.lookups++;
     const values = await this.deps.index.get(contentKey(m.integrity));
     const now = this.deps.clock.now();
-    const candidates: (PeerEntry & { trackerId: string })[] = [];
-    // Rotate the start so equally near holders of a popular object share the load.
+    // Rotate the start so equally near holders of a popular object share the load, and examine a
+    // bounded window so a lookup of a very popular object costs the same as any other.
     const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = decodeIndexValue(values[(start + i) % values.length]);
-      if (!v) continue;
-      const sameTracker = v.tracker.id === this.self.id;
-      if (sameTracker && !this.byPeer.has(v.peerId)) continue; // stale: that peer left us
-      candidates.push({ ...v, sameTracker, trackerId: v.tracker.id });
+    const scan = Math.min(values.length, this.cfg.lookupScanLimit);
+    const self = this;
+    // Lazy: orderPeers stops pulling once it holds `max` same-tracker peers (the common standalone case).
+    function* candidates(): Generator<IndexValue> {
+      for (let i = 0; i < scan; i++) {
+        const v = self.decode(values[(start + i) % values.length]);
+        if (!v) continue;
+        if (v.tracker.id === self.self.id && !self.byPeer.has(v.peerId)) continue; // stale: that peer left us
+        yield v;
+      }
     }
     const asker = { peerId: s.peerId!, trackerId: this.self.id, cluster: s.cluster, rttMs: s.rttMs };
-    const chosen = orderPeers(candidates, asker, m.max ?? this.cfg.defaultLookupPeers);
-    const peers: PeerEntry[] = chosen.map(({ trackerId: _t, ...p }) => {
-      if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
-      return p;
+    const peers: PeerEntry[] = orderPeers(candidates(), asker, m.max ?? this.cfg.defaultLookupPeers).map((v) => {
+      const sameTracker = v.tracker.id === this.self.id;
+      if (!sameTracker) this.routes.set(v.peerId, v.tracker, now);
+      return v.chunks
+        ? { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker, chunks: v.chunks }
+        : { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker };
     });
     this.send(s, { type: 'peers', id: m.id, integrity: m.integrity, peers });
   }
@@ -240,7 +246,7 @@ export class Tracker implements SignalSink {
     if (!route && m.integrity) {
       // Route through the index: the holder's value names the tracker it is connected to.
       for (const raw of await this.deps.index.get(contentKey(m.integrity))) {
-        const v = decodeIndexValue(raw);
+        const v = this.decode(raw);
         if (v && v.peerId === m.to) route = v.tracker;
       }
       if (route) this.routes.set(m.to, route, now);
@@ -285,6 +291,20 @@ export class Tracker implements SignalSink {
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
+
+  /**
+   * Index values decoded once per stored array: the memory index hands back the same arrays on
+   * every get, so popular objects are not re-decoded per lookup (fresh arrays simply miss).
+   */
+  private readonly decoded = new WeakMap<Uint8Array, IndexValue | null>();
+  private decode(raw: Uint8Array): IndexValue | null {
+    let v = this.decoded.get(raw);
+    if (v === undefined) {
+      v = decodeIndexValue(raw);
+      this.decoded.set(raw, v);
+    }
+    return v;
+  }
 
   private send(s: Session, msg: ServerMessage): void {
     if (s.closed) return;

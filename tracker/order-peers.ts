@@ -2,10 +2,11 @@
 // Rank 0: connected to the same tracker (signalling needs no relay, likely same network region).
 // Rank 1: announcer's cluster equals the asker's cluster.
 // Rank 2: announcer's cluster is a seed the asker measured an RTT to, nearer first.
-// Rank 3: everything else. Ties keep the input order (callers may shuffle first for fairness).
+// Rank 3: everything else. Ties keep the input order (callers rotate the input for fairness).
+// Candidates are taken as they are (index values decode to this shape): no per-candidate copies.
 export interface Candidate {
   peerId: string;
-  trackerId: string;
+  tracker: { id: string };
   cluster: string;
 }
 
@@ -17,25 +18,30 @@ export interface Asker {
   rttMs: ReadonlyMap<string, number>;
 }
 
-export function orderPeers<C extends Candidate>(candidates: readonly C[], asker: Asker, max: number): C[] {
-  const scored: { c: C; rank: number; rtt: number; i: number }[] = [];
-  candidates.forEach((c, i) => {
-    if (c.peerId === asker.peerId) return; // never return the asker
-    let rank = 3;
-    let rtt = Infinity;
-    if (c.trackerId === asker.trackerId) rank = 0;
-    else if (c.cluster === asker.cluster) rank = 1;
+export function orderPeers<C extends Candidate>(candidates: Iterable<C>, asker: Asker, max: number): C[] {
+  if (max <= 0) return [];
+  const same: C[] = [];
+  const cluster: C[] = [];
+  const known: { c: C; rtt: number }[] = [];
+  const rest: C[] = [];
+  for (const c of candidates) {
+    if (c.peerId === asker.peerId) continue; // never return the asker
+    if (c.tracker.id === asker.trackerId) {
+      same.push(c);
+      if (same.length >= max) break; // nothing can rank above these
+    } else if (c.cluster === asker.cluster) cluster.push(c);
     else {
-      const r = asker.rttMs.get(c.cluster);
-      if (r !== undefined) {
-        rank = 2;
-        rtt = r;
-      }
+      const rtt = asker.rttMs.get(c.cluster);
+      if (rtt !== undefined) known.push({ c, rtt });
+      else if (rest.length < max) rest.push(c);
     }
-    scored.push({ c, rank, rtt, i });
-  });
-  scored.sort((a, b) => a.rank - b.rank || a.rtt - b.rtt || a.i - b.i);
-  return scored.slice(0, Math.max(0, max)).map((s) => s.c);
+  }
+  known.sort((a, b) => a.rtt - b.rtt); // stable: equal RTTs keep input order
+  const out = same;
+  for (const c of cluster) if (out.length < max) out.push(c);
+  for (const k of known) if (out.length < max) out.push(k.c);
+  for (const c of rest) if (out.length < max) out.push(c);
+  return out.slice(0, max);
 }
 
 /** The cluster hint of a browser: the seed it measured the lowest RTT to, else its tracker's id. */

@@ -22,8 +22,10 @@ export function base64ToBytes(text: string): Uint8Array | null {
   return out;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function bytesToHex(bytes: Uint8Array): string {
   let s = '';
-  for (const b of bytes) s += (b < 16 ? '0' : '') + b.toString(16);
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
   return s;
 }

@@ -55,37 +55,47 @@ export function encodeIndexValue(v: IndexValue): Uint8Array {
 
 /** Returns null for bytes that are not a well-formed version-1 value. Never throws. */
 export function decodeIndexValue(b: Uint8Array): IndexValue | null {
+  // A flat walk with explicit bounds checks: this runs for every candidate of every lookup.
+  let o = 0;
+  if (b.length < 1 + 1 + 20 + 1 + 1 + 4 || b[o++] !== INDEX_VALUE_VERSION) return null;
+  const peerLen = b[o++];
+  if (o + peerLen + 20 + 1 > b.length) return null;
+  const peerId = ascii(b, o, peerLen);
+  o += peerLen;
+  const id = bytesToHex(b.subarray(o, o + 20));
+  o += 20;
+  const addrLen = b[o++];
+  if (o + addrLen + 1 > b.length) return null;
+  const addr = utf8(b, o, addrLen);
+  o += addrLen;
+  const clusterLen = b[o++];
+  if (o + clusterLen + 4 > b.length) return null;
+  const cluster = utf8(b, o, clusterLen);
+  o += clusterLen;
+  const count = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  o += 4;
+  if (count > MAX_CHUNKS || b.length - o !== Math.ceil(count / 8)) return null;
+  if (peerId === null || addr === null || cluster === null || addr.length === 0 || cluster.length === 0) return null;
+  if (!PEER_ID_RE.test(peerId)) return null;
+  const value: IndexValue = { peerId, tracker: { id, addr }, cluster };
+  if (count > 0) value.chunks = { count, have: bytesToBase64(b.subarray(o)) };
+  return value;
+}
+
+const PEER_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+function ascii(b: Uint8Array, at: number, len: number): string | null {
+  let s = '';
+  for (let i = at; i < at + len; i++) {
+    if (b[i] > 0x7e) return null;
+    s += String.fromCharCode(b[i]);
+  }
+  return s;
+}
+
+function utf8(b: Uint8Array, at: number, len: number): string | null {
   try {
-    let o = 0;
-    const need = (n: number) => {
-      if (o + n > b.length) throw new RangeError('short');
-    };
-    const str = () => {
-      need(1);
-      const len = b[o++];
-      need(len);
-      const s = dec.decode(b.subarray(o, o + len));
-      o += len;
-      return s;
-    };
-    need(1);
-    if (b[o++] !== INDEX_VALUE_VERSION) return null;
-    const peerId = str();
-    need(20);
-    const id = bytesToHex(b.subarray(o, o + 20));
-    o += 20;
-    const addr = str();
-    const cluster = str();
-    need(4);
-    const count = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o);
-    o += 4;
-    if (count > MAX_CHUNKS) return null;
-    const bitBytes = Math.ceil(count / 8);
-    if (b.length - o !== bitBytes) return null;
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(peerId) || addr.length === 0 || cluster.length === 0) return null;
-    const value: IndexValue = { peerId, tracker: { id, addr }, cluster };
-    if (count > 0) value.chunks = { count, have: bytesToBase64(b.subarray(o)) };
-    return value;
+    return dec.decode(b.subarray(at, at + len));
   } catch {
     return null;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterOf, orderPeers } from '../../tracker/order-peers';
 
 const asker = { peerId: 'me', trackerId: 'T1', cluster: 'eu', rttMs: new Map([['us', 80], ['asia', 200], ['eu', 10]]) };
-const c = (peerId: string, trackerId: string, cluster: string) => ({ peerId, trackerId, cluster });
+const c = (peerId: string, trackerId: string, cluster: string) => ({ peerId, tracker: { id: trackerId }, cluster });
 
 describe('orderPeers (nearest cluster first)', () => {
   it('puts same tracker first, then same cluster, then known clusters by RTT, then the rest', () => {

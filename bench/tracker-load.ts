@@ -1,0 +1,166 @@
+// Tracker load test: 10,000 concurrent WebSocket clients doing announce/lookup round trips against
+// the Reef tracker and, in the same run and with the same generator, against WebTorrent's
+// bittorrent-tracker (announce with info_hash/peer_id; a "lookup" is an announce with offers, the
+// only way its WebSocket tracker hands out peers). The tracker under test runs in its own process;
+// clients are spread over load-generator worker processes. Writes bench/results/tracker-load.md.
+//
+//   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 10000,20000,30000]
+//                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Histogram } from './tracker-load/histogram';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const CLIENTS = Number(opt('clients', '10000'));
+const WORKERS = Number(opt('workers', '2'));
+const RATES = opt('rates', '10000,20000,30000').split(',').map(Number);
+const DURATION_MS = Number(opt('duration-ms', '8000'));
+const OBJECTS = Number(opt('objects', '1000'));
+const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** Each child gets the hard fd limit as its soft limit: 10k sockets need more than the usual 1024. */
+function spawnTs(file: string, argv: string[]): ChildProcessByStdio<Writable, Readable, null> {
+  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
+  return spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+function lines(child: ChildProcessByStdio<Writable, Readable, null>, onLine: (l: string) => void): void {
+  createInterface({ input: child.stdout }).on('line', onLine);
+}
+
+interface PhaseResult {
+  impl: string;
+  ratePerSec: number;
+  sent: number;
+  received: number;
+  errors: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  rssMb: number;
+}
+
+async function runImpl(impl: string): Promise<{ results: PhaseResult[]; connectS: number; idleRssMb: number; connected: number }> {
+  const server = spawnTs(here('./tracker-load/server-proc.ts'), [impl]);
+  let rss = 0;
+  let maxRss = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    lines(server, (l) => {
+      if (l.startsWith('READY ')) resolve(l.slice(6));
+      else if (l.startsWith('RSS ')) {
+        rss = Number(l.slice(4));
+        maxRss = Math.max(maxRss, rss);
+      }
+    });
+    server.once('exit', (c) => reject(new Error(`${impl} server exited ${c}`)));
+  });
+  // Sample RSS from /proc, not from the server's own timer: a saturated event loop reports late.
+  const rssTimer = setInterval(() => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
+      if (m) {
+        rss = Number(m[1]) * 1024;
+        maxRss = Math.max(maxRss, rss);
+      }
+    } catch {
+      // not Linux, or the process is gone: the server's own RSS lines still count
+    }
+  }, 200);
+  const t0 = Date.now();
+  const per = Math.ceil(CLIENTS / WORKERS);
+  const workers = Array.from({ length: WORKERS }, (_, w) =>
+    spawnTs(here('./tracker-load/worker.ts'), [impl, url, String(Math.min(per, CLIENTS - w * per)), String(w * per), String(OBJECTS)]),
+  );
+  const inbox = workers.map(() => [] as ((m: Record<string, unknown>) => void)[]);
+  workers.forEach((w, i) => lines(w, (l) => inbox[i].shift()?.(JSON.parse(l))));
+  const next = (i: number) => new Promise<Record<string, unknown>>((r) => inbox[i].push(r));
+  const conn = await Promise.all(workers.map((_, i) => next(i)));
+  const connected = conn.reduce((a, m) => a + (m.clients as number), 0);
+  const connectS = (Date.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRssMb = rss / 2 ** 20;
+  console.log(`${impl}: ${connected}/${CLIENTS} clients connected in ${connectS.toFixed(1)} s, tracker RSS ${idleRssMb.toFixed(0)} MB`);
+  const results: PhaseResult[] = [];
+  for (const rate of RATES) {
+    maxRss = rss;
+    const pending = workers.map((_, i) => next(i));
+    workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
+    const done = await Promise.all(pending);
+    const h = new Histogram();
+    let sent = 0;
+    let received = 0;
+    let errors = 0;
+    let elapsed = 0;
+    for (const d of done) {
+      if (d.errors) console.log(`  worker error codes: ${JSON.stringify(d.errorCodes)}`);
+      h.merge(d.hist as { counts: [number, number][] });
+      sent += d.sent as number;
+      received += d.received as number;
+      errors += d.errors as number;
+      elapsed = Math.max(elapsed, d.elapsedMs as number);
+    }
+    const r: PhaseResult = {
+      impl, ratePerSec: rate, sent, received, errors,
+      throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
+    };
+    results.push(r);
+    console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB`);
+  }
+  workers.forEach((w) => w.stdin.write('{"cmd":"exit"}\n'));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+  clearInterval(rssTimer);
+  server.kill('SIGKILL');
+  return { results, connectS, idleRssMb, connected };
+}
+
+const runs = [];
+for (const impl of IMPLS) runs.push({ impl, ...(await runImpl(impl)) });
+
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const rows: string[] = [];
+for (const rate of RATES) {
+  const byImpl = Object.fromEntries(runs.map((r) => [r.impl, r.results.find((x) => x.ratePerSec === rate)!]));
+  for (const r of Object.values(byImpl)) {
+    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} |`);
+  }
+  if (byImpl.reef && byImpl.webtorrent) {
+    const a = byImpl.reef;
+    const b = byImpl.webtorrent;
+    rows.push(`| **reef / webtorrent** | ${rate} | ${fmt(a.throughput / b.throughput, 2)}x | ${fmt(a.p50 / b.p50, 2)}x | ${fmt(a.p99 / b.p99, 2)}x | | | ${fmt(a.rssMb / b.rssMb, 2)}x |`);
+  }
+}
+const target = runs.find((r) => r.impl === 'reef')?.results.find((x) => x.ratePerSec >= 20_000);
+const verdict = target
+  ? `Target (10,000 clients, >= 20,000 rt/s at p99 < 50 ms, RSS < 500 MB): ${target.throughput >= 19_500 && target.p99 < 50 && target.rssMb < 500 ? 'MET' : 'NOT MET'} at offered ${target.ratePerSec}/s (${fmt(target.throughput, 0)} rt/s, p99 ${fmt(target.p99, 2)} ms, RSS ${fmt(target.rssMb, 0)} MB).`
+  : '';
+const md = `# Tracker load: Reef tracker vs WebTorrent bittorrent-tracker
+
+Generated by \`npx tsx bench/tracker-load.ts\` on ${new Date().toISOString()}.
+Machine: ${availableParallelism()} CPU (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Tracker, and ${WORKERS} load-generator
+processes, all on this machine over 127.0.0.1 (so the generator competes with the tracker for CPU).
+
+Load: ${CLIENTS} concurrent WebSocket clients, ${OBJECTS} objects; open loop at a fixed offered rate for
+${DURATION_MS / 1000} s per step; operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).
+WebTorrent equivalent: announce {info_hash, peer_id}; a lookup is an announce carrying 5 offers
+(its WebSocket tracker returns peers only by forwarding offers to them). Round trip = request to reply.
+
+${runs.map((r) => `- ${r.impl}: ${r.connected} clients connected in ${fmt(r.connectS)} s; tracker RSS with all connected ${fmt(r.idleRssMb, 0)} MB`).join('\n')}
+
+| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+${verdict}
+`;
+writeFileSync(here('./results/tracker-load.md'), md);
+console.log('\n' + md);
+process.exit(0);
