@@ -68,8 +68,13 @@ export class Fetcher {
     if (running) return { flight: running, joined: true };
     const flight = new Flight();
     this.flights.set(job.flightKey, flight);
-    this.run(job, flight).finally(() => this.flights.delete(job.flightKey));
+    flight.done = this.run(job, flight).finally(() => this.flights.delete(job.flightKey));
     return { flight, joined: false };
+  }
+
+  /** Waits for every running fetch (shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.flights.values()].map((f) => f.done));
   }
 
   private async run(job: FetchJob, flight: Flight): Promise<void> {

@@ -27,6 +27,8 @@ export class Flight {
   bytes = 0;
   /** Set once the flight goes to the origin: from then on other seeds may cut through to it. */
   atOrigin = false;
+  /** Settles when the fetch is completely over, including storing the object. */
+  done: Promise<void> = Promise.resolve();
 
   constructor() {
     this.head = new Promise((res, rej) => {

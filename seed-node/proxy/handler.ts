@@ -117,26 +117,34 @@ export class RequestHandler {
     if (!norm) throw new ProxyError('bad-path', 'request path cannot be normalized');
     const via = this.ownVia(req.headers.via);
     const onBytes = this.charge(ip, t.host);
-    const now = this.d.clock.now();
-    const obj = this.d.store.lookup(norm.url, req.headers);
-    if (obj && obj.freshUntil > now) {
-      this.d.counters.hits++;
-      return serveStored(req, res, this.d.store, obj, { source: 'HIT', ageMs: now - obj.storedAt + obj.initialAgeMs, via, stale: false, onBytes });
+    for (let attempt = 0; ; attempt++) {
+      const now = this.d.clock.now();
+      const obj = this.d.store.lookup(norm.url, req.headers);
+      if (obj && obj.freshUntil > now) {
+        this.d.counters.hits++;
+        return serveStored(req, res, this.d.store, obj, { source: 'HIT', ageMs: now - obj.storedAt + obj.initialAgeMs, via, stale: false, onBytes });
+      }
+      const { flight, joined } = this.d.fetcher.join({
+        url: norm.url,
+        path: norm.path,
+        hasQuery: norm.url.length > originOf(t).length + norm.path.length,
+        target: t,
+        origin: originOf(t),
+        flightKey: this.d.store.keyFor(norm.url, req.headers),
+        indexKey: indexKeyOf(norm.url),
+        reqHeaders: req.headers,
+        via,
+        stale: obj,
+      });
+      // A flight whose body is complete is only storing it: once stored, look again (the Vary now known
+      // may even select another variant than the one fetched).
+      if (joined && flight.state === 'ended' && attempt === 0) {
+        await flight.done;
+        continue;
+      }
+      if (joined) this.d.counters.coalescedWaiters++;
+      return this.serveFlight(req, res, flight, via, onBytes, false);
     }
-    const { flight, joined } = this.d.fetcher.join({
-      url: norm.url,
-      path: norm.path,
-      hasQuery: norm.url.length > originOf(t).length + norm.path.length,
-      target: t,
-      origin: originOf(t),
-      flightKey: this.d.store.keyFor(norm.url, req.headers),
-      indexKey: indexKeyOf(norm.url),
-      reqHeaders: req.headers,
-      via,
-      stale: obj,
-    });
-    if (joined) this.d.counters.coalescedWaiters++;
-    await this.serveFlight(req, res, flight, via, onBytes, false);
   }
 
   private async serveFlight(req: IncomingMessage, res: ServerResponse, flight: Flight, via: string, onBytes: (n: number) => void, toPeer: boolean): Promise<void> {

@@ -88,6 +88,7 @@ export async function createProxy(opts: ProxyOptions): Promise<Proxy> {
       manifestsInvalid: manifests.invalid,
     }),
     close: async () => {
+      await fetcher.settle();
       agents.http.destroy();
       agents.https.destroy();
       await store.settle();

@@ -68,10 +68,13 @@ export function readBody(
     const parts: Buffer[] = [];
     let n = 0;
     let timer: unknown = null;
+    let settled = false;
     const fail = (e: ProxyError) => {
+      if (settled) return;
+      settled = true; // before destroy(): it may emit 'aborted' synchronously, which must not win
       o.clock.clearTimeout(timer);
-      res.destroy();
       reject(e);
+      res.destroy();
     };
     const arm = () => {
       o.clock.clearTimeout(timer);
@@ -79,6 +82,7 @@ export function readBody(
     };
     arm();
     res.on('data', (b: Buffer) => {
+      if (settled) return;
       n += b.length;
       if (n > o.maxBytes) return fail(new ProxyError('too-large', `object exceeds ${o.maxBytes} bytes`));
       parts.push(b);
@@ -86,6 +90,8 @@ export function readBody(
       arm();
     });
     res.on('end', () => {
+      if (settled) return;
+      settled = true;
       o.clock.clearTimeout(timer);
       if (!res.complete) return reject(new ProxyError('origin-unreachable', 'body ended early'));
       resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts, n));
