@@ -94,6 +94,8 @@ export class Fetcher {
         flight.end();
       } else {
         if (err.code === 'internal') this.d.log.error({ url: job.url, err: err.message }, 'proxy fetch failed');
+        // Before the head, each waiter reports the error itself; after it, only the cut connection shows it.
+        if (flight.hasHead) this.d.counters.errors[err.code] = (this.d.counters.errors[err.code] ?? 0) + 1;
         flight.fail(err);
       }
     }

@@ -92,10 +92,10 @@ export class RequestHandler {
     return { t: { scheme, host: name.host, port: name.port ?? (scheme === 'https' ? 443 : 80) }, requestTarget };
   }
 
-  private checkQuotas(ip: string, originHost: string): void {
+  private checkQuotas(ip: string, site: string): void {
     const q = this.d.quotas;
     if (!q.clientRequests.take(ip) || !q.clientBytes.hasCredit(ip)) throw new ProxyError('client-quota', 'too many requests or bytes from this client; slow down');
-    if (!q.originRequests.take(originHost) || !q.originBytes.hasCredit(originHost)) throw new ProxyError('origin-quota', `${originHost} is over its share of this seed`);
+    if (!q.originRequests.take(site) || !q.originBytes.hasCredit(site)) throw new ProxyError('origin-quota', `${site} is over its share of this seed`);
   }
 
   private charge(ip: string, originHost: string): (n: number) => void {
@@ -112,11 +112,12 @@ export class RequestHandler {
     if (isPeerFetch(req)) return this.servePeer(req, res);
     const { t, requestTarget } = this.target(req);
     const ip = req.socket.remoteAddress ?? 'unknown';
-    this.checkQuotas(ip, t.host);
+    const site = originOf(t); // quotas are per origin (scheme, host and port)
+    this.checkQuotas(ip, site);
     const norm = normalizedUrl(t, requestTarget);
     if (!norm) throw new ProxyError('bad-path', 'request path cannot be normalized');
     const via = this.ownVia(req.headers.via);
-    const onBytes = this.charge(ip, t.host);
+    const onBytes = this.charge(ip, site);
     for (let attempt = 0; ; attempt++) {
       const now = this.d.clock.now();
       const obj = this.d.store.lookup(norm.url, req.headers);
@@ -185,7 +186,7 @@ export class RequestHandler {
     const ip = req.socket.remoteAddress ?? 'unknown';
     if (!this.d.quotas.clientRequests.take(ip)) throw new ProxyError('client-quota', 'too many peer fetches');
     const via = this.ownVia(req.headers.via);
-    const onBytes = this.charge(ip, u.hostname);
+    const onBytes = this.charge(ip, originOf(t));
     this.d.counters.servedToPeers++;
     const now = this.d.clock.now();
     const obj = this.d.store.lookup(asked, req.headers);
