@@ -5,7 +5,8 @@
 //   l0.<zone>                                empty non-terminal above the cluster zones
 //   [l2-<c2>.]l1-<c1>.l0.<zone>              a cluster zone, delegated to that cluster's nameservers
 //   <origin-host>[.<port>].[l2-<c2>.]l1-<c1>.l0.<zone>   the same origin, answered inside that cluster
-// A trailing all-digit label is the origin port, so an IPv4 origin needs an explicit port.
+// A trailing all-digit label is the origin port, so an IPv4 origin needs an explicit port
+// (1.2.3.4.80.<zone>); otherwise an origin's last label must not be numeric.
 
 export interface ClusterLabels {
   l1: string;
@@ -29,6 +30,7 @@ export type ClassifiedName =
 const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PORT_LABEL = /^[1-9][0-9]{0,4}$/;
 const CLUSTER_LABEL = /^l([12])-([a-z0-9]{1,40})$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const NS_LABEL = /^ns-([a-z0-9]{1,40})$/;
 
 /** Lowercase, without the trailing dot; names compare case-insensitively (resolvers randomise case). */
@@ -88,6 +90,8 @@ export function classifyName(qname: string, zone: string): ClassifiedName | null
   }
   if (!labels.every((l) => LDH_LABEL.test(l))) return { kind: 'invalid' };
   const originHost = labels.join('.');
+  // No TLD is numeric: a numeric last label is only valid as part of a dotted-quad IPv4 origin.
+  if (/^\d+$/.test(labels[labels.length - 1]) && !IPV4.test(originHost)) return { kind: 'invalid' };
   return { kind: 'origin', originHost, ...(port !== undefined ? { port } : {}), ...(cluster ? { cluster } : {}) };
 }
 
