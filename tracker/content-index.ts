@@ -9,7 +9,7 @@ export interface ContentIndex {
    * An implementation may keep the given arrays (no copy): callers must not mutate them afterwards.
    */
   put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void>;
-  /** Live values under `key` (order unspecified). */
+  /** Live values under `key` (order unspecified). The array is read-only for the caller. */
   get(key: Uint8Array): Promise<Uint8Array[]>;
   remove(key: Uint8Array, value: Uint8Array): Promise<void>;
 }
@@ -30,8 +30,16 @@ interface Entry {
   expiresAt: number;
 }
 
+/** The values under one key, with the array `get` returns cached until membership changes. */
+interface Slot {
+  entries: Map<string, Entry>;
+  list: Uint8Array[] | null;
+  /** A lower bound on the earliest expiry: until then the cached list is known to be live. */
+  firstExpiryAt: number;
+}
+
 export class MemoryContentIndex implements ContentIndex {
-  private readonly table = new Map<string, Map<string, Entry>>();
+  private readonly table = new Map<string, Slot>();
   private readonly opts: typeof MEMORY_INDEX_DEFAULTS;
   private timer: unknown = null;
 
@@ -45,49 +53,67 @@ export class MemoryContentIndex implements ContentIndex {
 
   async put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void> {
     const k = mapKey(key);
-    let values = this.table.get(k);
-    if (!values) this.table.set(k, (values = new Map()));
+    let slot = this.table.get(k);
+    if (!slot) this.table.set(k, (slot = { entries: new Map(), list: null, firstExpiryAt: Infinity }));
     const vk = mapKey(value);
-    values.delete(vk); // re-insert so Map order stays oldest-first for eviction
-    if (values.size >= this.opts.maxValuesPerKey) values.delete(values.keys().next().value!);
-    values.set(vk, { value, expiresAt: this.clock.now() + ttlMs });
+    const expiresAt = this.clock.now() + ttlMs;
+    const old = slot.entries.get(vk);
+    if (old) {
+      // A refresh: membership is unchanged, so the cached list stays valid.
+      old.expiresAt = expiresAt;
+      slot.firstExpiryAt = Math.min(slot.firstExpiryAt, expiresAt); // a shorter TTL may expire first
+      return;
+    }
+    if (slot.entries.size >= this.opts.maxValuesPerKey) slot.entries.delete(slot.entries.keys().next().value!);
+    slot.entries.set(vk, { value, expiresAt });
+    slot.list = null;
+    slot.firstExpiryAt = Math.min(slot.firstExpiryAt, expiresAt);
   }
 
   async get(key: Uint8Array): Promise<Uint8Array[]> {
     const k = mapKey(key);
-    const values = this.table.get(k);
-    if (!values) return [];
+    const slot = this.table.get(k);
+    if (!slot) return [];
     const now = this.clock.now();
-    const out: Uint8Array[] = [];
-    for (const [vk, e] of values) {
-      if (e.expiresAt <= now) values.delete(vk);
-      else out.push(e.value);
-    }
-    if (values.size === 0) this.table.delete(k);
-    return out;
+    if (slot.list && now < slot.firstExpiryAt) return slot.list;
+    this.prune(k, slot, now);
+    return slot.list ?? [];
   }
 
   async remove(key: Uint8Array, value: Uint8Array): Promise<void> {
     const k = mapKey(key);
-    const values = this.table.get(k);
-    if (!values) return;
-    values.delete(mapKey(value));
-    if (values.size === 0) this.table.delete(k);
+    const slot = this.table.get(k);
+    if (!slot || !slot.entries.delete(mapKey(value))) return;
+    slot.list = null;
+    if (slot.entries.size === 0) this.table.delete(k);
   }
 
   /** Number of live keys and values (for metrics and tests). */
   size(): { keys: number; values: number } {
     let n = 0;
-    for (const v of this.table.values()) n += v.size;
+    for (const slot of this.table.values()) n += slot.entries.size;
     return { keys: this.table.size, values: n };
   }
 
   sweep(): void {
     const now = this.clock.now();
-    for (const [k, values] of this.table) {
-      for (const [vk, e] of values) if (e.expiresAt <= now) values.delete(vk);
-      if (values.size === 0) this.table.delete(k);
+    for (const [k, slot] of this.table) if (now >= slot.firstExpiryAt) this.prune(k, slot, now);
+  }
+
+  /** Drops expired entries and rebuilds the cached list and the expiry bound. */
+  private prune(k: string, slot: Slot, now: number): void {
+    const list: Uint8Array[] = [];
+    let first = Infinity;
+    for (const [vk, e] of slot.entries) {
+      if (e.expiresAt <= now) slot.entries.delete(vk);
+      else {
+        list.push(e.value);
+        first = Math.min(first, e.expiresAt);
+      }
     }
+    slot.list = list;
+    slot.firstExpiryAt = first;
+    if (slot.entries.size === 0) this.table.delete(k);
   }
 
   close(): void {

@@ -118,23 +118,17 @@ export class Tracker implements SignalSink {
     const msg = parsed.msg;
     if (msg.type === 'hello') return this.onHello(s, msg);
     if (s.peerId === null) return this.fault(s, TRACKER_ERRORS.noHello, 'send hello first', 'id' in msg ? msg.id : undefined);
-    const done = (p: Promise<void>) =>
-      p.catch((err: unknown) => {
-        this.metrics.indexFailures++;
-        this.log.warn({ err: String(err), type: msg.type }, 'tracker request failed');
-        this.send(s, { type: 'error', id: msg.id, code: TRACKER_ERRORS.indexFailure, message: 'index unavailable' });
-      });
     switch (msg.type) {
       case 'announce':
-        return void done(this.onAnnounce(s, msg));
+        return this.settle(s, msg, this.onAnnounce(s, msg));
       case 'lookup':
-        return void done(this.onLookup(s, msg));
+        return this.settle(s, msg, this.onLookup(s, msg));
       case 'signal':
-        return void done(this.onSignal(s, msg));
+        return this.settle(s, msg, this.onSignal(s, msg));
       case 'withdraw':
-        return void done(this.onWithdraw(s, msg));
+        return this.settle(s, msg, this.onWithdraw(s, msg));
       case 'heartbeat':
-        return void done(this.onHeartbeat(s, msg));
+        return this.settle(s, msg, this.onHeartbeat(s, msg));
     }
   }
 
@@ -150,6 +144,15 @@ export class Tracker implements SignalSink {
     this.metrics.relayedSignalsAccepted++;
     this.send(target, { type: 'signal', from: m.from, sid: m.sid, data: m.data });
     return true;
+  }
+
+  /** Async handlers fail only if the index does: that becomes an error reply, never a rejection. */
+  private settle(s: Session, msg: { type: string; id: number }, p: Promise<void>): void {
+    p.catch((err: unknown) => {
+      this.metrics.indexFailures++;
+      this.log.warn({ err: String(err), type: msg.type }, 'tracker request failed');
+      this.send(s, { type: 'error', id: msg.id, code: TRACKER_ERRORS.indexFailure, message: 'index unavailable' });
+    });
   }
 
   // ---- handlers --------------------------------------------------------------------------------
@@ -208,22 +211,10 @@ export class Tracker implements SignalSink {
     this.metrics.lookups++;
     const values = await this.deps.index.get(contentKey(m.integrity));
     const now = this.deps.clock.now();
-    // Rotate the start so equally near holders of a popular object share the load, and examine a
-    // bounded window so a lookup of a very popular object costs the same as any other.
-    const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
+    // A bounded window, so a lookup of a very popular object costs the same as any other.
     const scan = Math.min(values.length, this.cfg.lookupScanLimit);
-    const self = this;
-    // Lazy: orderPeers stops pulling once it holds `max` same-tracker peers (the common standalone case).
-    function* candidates(): Generator<IndexValue> {
-      for (let i = 0; i < scan; i++) {
-        const v = self.decode(values[(start + i) % values.length]);
-        if (!v) continue;
-        if (v.tracker.id === self.self.id && !self.byPeer.has(v.peerId)) continue; // stale: that peer left us
-        yield v;
-      }
-    }
     const asker = { peerId: s.peerId!, trackerId: this.self.id, cluster: s.cluster, rttMs: s.rttMs };
-    const peers: PeerEntry[] = orderPeers(candidates(), asker, m.max ?? this.cfg.defaultLookupPeers).map((v) => {
+    const peers: PeerEntry[] = orderPeers(this.candidates(values, scan), asker, m.max ?? this.cfg.defaultLookupPeers).map((v) => {
       const sameTracker = v.tracker.id === this.self.id;
       if (!sameTracker) this.routes.set(v.peerId, v.tracker, now);
       return v.chunks
@@ -288,6 +279,20 @@ export class Tracker implements SignalSink {
     }
     await Promise.all(ops);
     this.send(s, { type: 'heartbeat-ack', id: m.id, objects: s.objects.size });
+  }
+
+  /**
+   * Live, decodable index values from a random start (so equally near holders share the load).
+   * Lazy: orderPeers stops pulling once it holds `max` same-tracker peers (the standalone case).
+   */
+  private *candidates(values: Uint8Array[], scan: number): Generator<IndexValue> {
+    const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
+    for (let i = 0; i < scan; i++) {
+      const v = this.decode(values[(start + i) % values.length]);
+      if (!v) continue;
+      if (v.tracker.id === this.self.id && !this.byPeer.has(v.peerId)) continue; // stale: that peer left us
+      yield v;
+    }
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
