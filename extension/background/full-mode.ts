@@ -10,6 +10,12 @@ import { fetchForUrl } from './serve';
 
 const PROTOCOL_VERSION = '1.3';
 const attached = new Set<number>();
+/** The last decisions taken on paused requests (for the popup's debugging and for tests). */
+export const fullModeLog: Array<{ url: string; type: string; outcome: string }> = [];
+function note(url: string, type: string, outcome: string): void {
+  fullModeLog.push({ url, type, outcome });
+  if (fullModeLog.length > 200) fullModeLog.shift();
+}
 
 function dbg(): NonNullable<ChromeApi['debugger']> {
   if (!chrome.debugger) throw new Error('the debugger permission is not granted');
@@ -67,7 +73,11 @@ export async function onRequestPaused(tabId: number, p: RequestPaused): Promise<
   const pass = () => dbg().sendCommand(target, 'Fetch.continueRequest', { requestId: p.requestId }).catch(() => {});
   try {
     const answer = await decide(tabId, p);
-    if (!answer) return void (await pass());
+    if (typeof answer === 'string') {
+      note(p.request.url, p.resourceType, answer);
+      return void (await pass());
+    }
+    note(p.request.url, p.resourceType, 'reef:' + answer.source);
     await dbg().sendCommand(target, 'Fetch.fulfillRequest', {
       requestId: p.requestId,
       responseCode: 200,
@@ -78,30 +88,32 @@ export async function onRequestPaused(tabId: number, p: RequestPaused): Promise<
       ],
       body: answer.body,
     });
-  } catch {
+  } catch (err) {
+    note(p.request.url, p.resourceType, 'error: ' + (err as Error).message);
     await pass();
   }
 }
 
-async function decide(tabId: number, p: RequestPaused): Promise<{ body: string; type: string; size: number; source: string } | null> {
-  if (p.request.method !== 'GET') return null;
+/** The verified answer to fulfil the request with, or why the request goes to the origin. */
+async function decide(tabId: number, p: RequestPaused): Promise<{ body: string; type: string; size: number; source: string } | string> {
+  if (p.request.method !== 'GET') return 'not GET';
   let url: URL;
   try {
     url = new URL(p.request.url);
   } catch {
-    return null;
+    return 'bad url';
   }
   const opts = await loadOptions();
-  if (!opts.enabled || !originAllowed(url.origin, opts) || opts.disabledSites.includes(url.origin)) return null;
+  if (!opts.enabled || !originAllowed(url.origin, opts) || opts.disabledSites.includes(url.origin)) return 'site not served';
   if (p.resourceType === 'Document') {
     await discover(url.origin, opts); // hold the page until we know whether its site opted in
-    return null;
+    return 'document';
   }
   const headers = Object.fromEntries(Object.entries(p.request.headers).map(([k, v]) => [k.toLowerCase(), v]));
   // A partial request other than "from the start" would need a 206 we do not build: let the origin answer it.
-  if (headers.range && !/^bytes=0-$/.test(headers.range.trim())) return null;
+  if (headers.range && !/^bytes=0-$/.test(headers.range.trim())) return 'partial range';
   // A cross-origin CORS request needs the origin's own CORS headers, which only the origin can give.
-  if (headers.origin && headers.origin !== url.origin) return null;
+  if (headers.origin && headers.origin !== url.origin) return 'cross-origin cors';
   const res = await fetchForUrl(url.href, tabId);
-  return res.ok ? res : null;
+  return res.ok ? res : res.reason;
 }

@@ -8,7 +8,7 @@ import { clearAllRules, sitePlan } from './default-mode';
 import { discover, discoveryCounters, cachedDiscovery } from './discovery';
 import { forgetTab, tabTally } from './figures';
 import { attachFirefoxFilter } from './firefox-filter';
-import { attachAllTabs, attachTab, detachAll, fullModeActive, onDetached, onRequestPaused } from './full-mode';
+import { attachAllTabs, attachTab, detachAll, fullModeActive, fullModeLog, onDetached, onRequestPaused } from './full-mode';
 import { callOffscreen, pushOptions } from './offscreen-client';
 import { fetchForUrl } from './serve';
 import { popupState } from './popup-state';
@@ -38,7 +38,7 @@ async function applyFullMode(): Promise<boolean> {
 }
 
 onOptionsChanged((opts) => {
-  void pushOptions(opts);
+  void pushOptions(opts).then(() => startEngineIfConfigured());
   void applyFullMode();
   // Site switches and the master switch change which blocking rules should exist: rebuild from scratch;
   // content scripts re-create rules for sites still served on their next page.
@@ -50,6 +50,15 @@ browser.webNavigation.onBeforeNavigate.addListener((details) => {
   if (details.frameId !== 0 || !/^https?:/.test(details.url)) return;
   void loadOptions().then((opts) => (opts.enabled ? discover(new URL(details.url).origin, opts) : undefined));
 });
+
+// The engine must run to serve peers and announce what the cache holds, not only when this browser fetches.
+browser.runtime.onStartup.addListener(() => void startEngineIfConfigured());
+browser.runtime.onInstalled.addListener(() => void startEngineIfConfigured());
+
+async function startEngineIfConfigured(): Promise<void> {
+  const opts = await loadOptions();
+  if (opts.enabled && opts.trackers.length > 0) await callOffscreen('engine-figures', null).catch(() => {});
+}
 
 browser.tabs.onRemoved.addListener((tabId) => void forgetTab(tabId));
 
@@ -84,5 +93,5 @@ function attachDebuggerListeners(): void {
 
 // For tests and debugging from the DevTools console / Playwright's sw.evaluate: read-only views and the option writer.
 Object.assign(globalThis, {
-  reef: { loadOptions, saveOptions, discover, cachedDiscovery, discoveryCounters, fullModeActive, tabTally, callOffscreen, fetchForUrl },
+  reef: { loadOptions, saveOptions, discover, cachedDiscovery, discoveryCounters, fullModeActive, fullModeLog, tabTally, callOffscreen, fetchForUrl },
 });

@@ -20,12 +20,29 @@ async function ensureOffscreen(): Promise<void> {
         reasons: ['WEB_RTC'],
         justification: 'Reef exchanges verified content with other browsers over WebRTC data channels.',
       });
-      await send('offscreen', 'configure', await loadOptions());
+      await configureWhenListening();
     } finally {
       creating = null;
     }
   })();
   await creating;
+}
+
+/**
+ * createDocument resolves once the document has loaded, which can be before its module script attached the
+ * message listener ("Receiving end does not exist"). Retry the first message briefly until it is answered.
+ */
+async function configureWhenListening(): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
+    try {
+      await send('offscreen', 'configure', await loadOptions());
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
 }
 
 export async function callOffscreen<K extends TypeOf<'offscreen'>>(type: K, data: DataOf<'offscreen', K>): Promise<ReplyOf<'offscreen', K>> {

@@ -30,7 +30,8 @@ export function extensionManifest(target: BrowserTarget): Record<string, unknown
   return {
     ...common,
     permissions: ['storage', 'unlimitedStorage', 'webNavigation', 'webRequest', 'webRequestBlocking', 'webRequestFilterResponse'],
-    background: { scripts: ['background.js'], type: 'module' },
+    // No offscreen API in Firefox: the background page itself runs the engine (it has WebRTC).
+    background: { scripts: ['vendor/simplepeer.min.js', 'background.js'], type: 'module' },
     browser_specific_settings: {
       gecko: { id: 'reef@reef-cdn.org', strict_min_version: '142.0', data_collection_permissions: { required: ['none'] } },
     },

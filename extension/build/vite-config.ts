@@ -2,6 +2,7 @@
 //   chromium / firefox                  pages (popup, options, offscreen) and the background, ES modules
 //   chromium-content / firefox-content  the content script, one classic IIFE file (content scripts cannot be modules)
 // Each target builds into its own folder; the content build runs second and adds to it.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Plugin, UserConfig } from 'vite';
 import { extensionManifest, type BrowserTarget } from './manifest';
@@ -21,6 +22,8 @@ function emitManifest(target: BrowserTarget): Plugin {
     name: 'reef-extension-manifest',
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'manifest.json', source: JSON.stringify(extensionManifest(target), null, 2) });
+      // simple-peer's prebuilt browser file, loaded as a classic script by the offscreen document.
+      this.emitFile({ type: 'asset', fileName: 'vendor/simplepeer.min.js', source: readFileSync(resolve(REPO, 'node_modules/simple-peer/simplepeer.min.js')) });
     },
   };
 }

@@ -1,26 +1,41 @@
 // What the offscreen side answers. In Chromium these run in the offscreen document; the Firefox build has no
 // offscreen API (its background is a page with WebRTC), so there the background calls them in-process.
+import type { EngineStats } from '../../shared/fetch/types';
 import type { HandlerMap } from '../shared/messages';
 import type { Options } from '../shared/options';
+import { createBrowserEngine, type BrowserEngine } from './browser-engine';
 import { IdbChunkStore } from './idb-chunk-store';
-import { originFetcher } from './origin-fetcher';
 import { ObjectPipeline } from './pipeline';
 
 let resolveConfigured: (o: Options) => void;
 const configured = new Promise<Options>((r) => (resolveConfigured = r));
 let options: Options | null = null;
+let lastStats: EngineStats | null = null;
 
-const ready: Promise<{ store: IdbChunkStore; pipeline: ObjectPipeline }> = configured.then(async (opts) => {
+interface Running {
+  store: IdbChunkStore;
+  pipeline: ObjectPipeline;
+  reef: BrowserEngine;
+}
+
+const ready: Promise<Running> = configured.then(async (opts) => {
   const store = await IdbChunkStore.open({ quotaBytes: opts.cacheQuotaBytes });
-  return { store, pipeline: new ObjectPipeline(store, originFetcher) };
+  const reef = createBrowserEngine(() => options!, store, (s) => (lastStats = s));
+  await reef.engine.start();
+  return { store, reef, pipeline: new ObjectPipeline(reef.engine, store) };
 });
 
 export const offscreenHandlers: HandlerMap<'offscreen'> = {
   async configure(opts) {
     const first = options === null;
+    
     options = opts;
     if (first) resolveConfigured(opts);
-    else await (await ready).store.setQuota(opts.cacheQuotaBytes);
+    else {
+      const r = await ready;
+      await r.store.setQuota(opts.cacheQuotaBytes);
+      r.reef.engine.policyChanged();
+    }
     return true as const;
   },
   async 'fetch-object'(req) {
@@ -28,7 +43,18 @@ export const offscreenHandlers: HandlerMap<'offscreen'> = {
     return pipeline.deliver(req);
   },
   async 'engine-figures'() {
-    const { pipeline } = await ready;
-    return { bytes: { ...pipeline.delivered }, peersConnected: 0, uploadedBytes: 0, uploadUsedThisMonth: 0 };
+    const { pipeline, reef } = await ready;
+    const s = reef.engine.stats();
+    return {
+      bytes: { ...pipeline.delivered },
+      peersConnected: s.peersConnected,
+      uploadedBytes: s.uploadedBytes,
+      uploadUsedThisMonth: reef.uploads.used(),
+      engine: s,
+    };
   },
 };
+
+export function currentStats(): EngineStats | null {
+  return lastStats;
+}

@@ -21,6 +21,7 @@ export const CACHE_DB_NAME = 'reef-cache';
 
 export class IdbChunkStore implements ChunkStore {
   private totalBytes = 0;
+  private readonly writing = new Set<Promise<void>>();
 
   private constructor(
     private readonly db: IDBPDatabase<CacheSchema>,
@@ -55,7 +56,19 @@ export class IdbChunkStore implements ChunkStore {
     return bytes;
   }
 
-  async putChunk(integrity: string, index: number, bytes: Uint8Array, meta: ChunkMeta): Promise<void> {
+  putChunk(integrity: string, index: number, bytes: Uint8Array, meta: ChunkMeta): Promise<void> {
+    const w = this.putChunkNow(integrity, index, bytes, meta);
+    this.writing.add(w);
+    void w.catch(() => {}).finally(() => this.writing.delete(w));
+    return w;
+  }
+
+  /** Resolves when every putChunk started so far has finished (IndexedDB writes are slower than a fetch's end). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
+  }
+
+  private async putChunkNow(integrity: string, index: number, bytes: Uint8Array, meta: ChunkMeta): Promise<void> {
     if (bytes.byteLength > this.quotaBytes) return; // could never be kept; not an error, just not cached
     const tx = this.db.transaction(['chunks', 'objects'], 'readwrite');
     const objects = tx.objectStore('objects');

@@ -1,64 +1,47 @@
-// How the offscreen document gets the verified bytes of one listed object: the local cache first, then the fetch
-// engine (peers, seeds, then the origin — each verified), caching whatever verified bytes it got. When nothing
-// verified can be had the caller is told so, and it hands the page the normal origin response instead.
+// How the offscreen side answers "the verified bytes of this listed object": the fetch engine (local cache, then
+// peers, then seed and origin — every chunk verified, every verified chunk cached), checked once more as a whole
+// before it leaves for a page. When nothing verified can be had the caller is told so, and the page gets the
+// normal origin response instead.
 import { base64 } from '@scure/base';
-import { chunkCount, chunkRange, verifyObject, type ManifestObject } from '../../shared/manifest';
+import type { FetchRequest, FetchResult as EngineResult } from '../../shared/fetch/object-fetch';
+import { verifyObject, type ManifestObject } from '../../shared/manifest';
 import type { FetchResult, Source } from '../shared/messages';
-import type { IdbChunkStore } from './idb-chunk-store';
 
-export interface ObjectRequest {
-  site: string;
-  path: string;
-  entry: ManifestObject;
-  originUrl: string;
-}
+export type ObjectRequest = FetchRequest;
 
-/** The part of the fetch engine this document uses (shared/fetch/engine.ts provides it). */
+/** The part of the fetch engine this side uses. */
 export interface ObjectFetcher {
-  fetchObject(req: ObjectRequest): Promise<{ bytes: Uint8Array; source: Source }>;
+  fetchObject(req: FetchRequest): Promise<EngineResult>;
+  policyChanged(): void;
 }
 
 export type Tally = Source & { cache: number };
 
 export class ObjectPipeline {
+  /** Bytes handed to pages, by source (whole chunks). */
   readonly delivered: Tally = { peer: 0, seed: 0, origin: 0, cache: 0 };
 
   constructor(
-    private readonly store: IdbChunkStore,
     private readonly fetcher: ObjectFetcher,
+    private readonly store: { settled(): Promise<void> },
   ) {}
 
   async deliver(req: ObjectRequest): Promise<FetchResult> {
-    const { entry } = req;
-    const cached = await this.store.getObject(entry.integrity);
-    // Re-verify on the way out: cheap (native SHA-256), and it keeps a damaged disk from ever reaching a page.
-    if (cached && (await verifyObject(cached.bytes, entry))) {
-      this.delivered.cache += entry.size;
-      return ok(cached.bytes, entry, { peer: 0, seed: 0, origin: 0, cache: entry.size });
-    }
-    if (cached) await this.store.deleteObject(entry.integrity);
-    let got: { bytes: Uint8Array; source: Source };
+    let got: EngineResult;
     try {
-      got = await this.fetcher.fetchObject(req);
+      got = await this.fetcher.fetchObject({ ...req, range: undefined });
     } catch (err) {
       return { ok: false, reason: (err as Error).message || String(err) };
     }
-    if (!(await verifyObject(got.bytes, entry))) return { ok: false, reason: 'fetcher returned bytes that do not match the manifest' };
-    this.delivered.peer += got.source.peer;
-    this.delivered.seed += got.source.seed;
-    this.delivered.origin += got.source.origin;
-    await this.cacheObject(req, got.bytes);
-    return ok(got.bytes, entry, { ...got.source, cache: 0 });
-  }
-
-  /** Stores a verified object chunk by chunk (a no-op for chunks the store already holds). */
-  private async cacheObject(req: ObjectRequest, bytes: Uint8Array): Promise<void> {
-    const n = chunkCount(req.entry);
-    const meta = { size: req.entry.size, chunkCount: n, type: req.entry.type, site: req.site };
-    for (let i = 0; i < n; i++) {
-      const { start, end } = chunkRange(req.entry, i);
-      await this.store.putChunk(req.entry.integrity, i, bytes.subarray(start, end), meta);
-    }
+    // The engine verified every chunk; this whole-object check costs one native SHA-256 and guards the seam.
+    if (!(await verifyObject(got.bytes, req.entry))) return { ok: false, reason: 'assembled bytes do not match the manifest' };
+    // The engine announces an object when its fetch ends, from what the store holds by then; IndexedDB writes
+    // can still be in flight at that moment. Once they are done, have it announce again (policyChanged
+    // re-announces everything held), so peers can find this copy.
+    void this.store.settled().then(() => this.fetcher.policyChanged());
+    const sources: Tally = { peer: got.source.peer, seed: got.source.seed, origin: got.source.origin, cache: got.source.cache };
+    for (const k of Object.keys(sources) as Array<keyof Tally>) this.delivered[k] += sources[k];
+    return ok(got.bytes, req.entry, sources);
   }
 }
 

@@ -2,6 +2,7 @@
 // Caller and callee both use these types, so a renamed field breaks the build rather than a message at run time.
 // Extension messaging is JSON in Chromium: bytes travel as base64.
 import browser from 'webextension-polyfill';
+import type { EngineStats } from '../../shared/fetch/types';
 import type { ManifestObject } from '../../shared/manifest';
 import type { Options } from './options';
 
@@ -13,6 +14,8 @@ export interface Figures {
   peersConnected: number;
   uploadedBytes: number;
   uploadUsedThisMonth: number;
+  /** The engine's own counters (tracker state, bad peers, rejects...), when it runs. */
+  engine?: EngineStats;
 }
 
 export type FetchResult =
