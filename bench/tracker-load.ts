@@ -4,11 +4,11 @@
 // only way its WebSocket tracker hands out peers). The tracker under test runs in its own process;
 // clients are spread over load-generator worker processes. Writes bench/results/tracker-load.md.
 //
-//   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 10000,20000,30000]
+//   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 5000,10000,20000]
 //                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ const opt = (name: string, dflt: string) => {
 };
 const CLIENTS = Number(opt('clients', '10000'));
 const WORKERS = Number(opt('workers', '2'));
-const RATES = opt('rates', '10000,20000,30000').split(',').map(Number);
+const RATES = opt('rates', '5000,10000,20000').split(',').map(Number);
 const DURATION_MS = Number(opt('duration-ms', '8000'));
 const OBJECTS = Number(opt('objects', '1000'));
 const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
@@ -49,17 +49,24 @@ interface PhaseResult {
   rssMb: number;
 }
 
-async function runImpl(impl: string): Promise<{ results: PhaseResult[]; connectS: number; idleRssMb: number; connected: number }> {
+interface Rig {
+  impl: string;
+  connected: number;
+  connectS: number;
+  idleRssMb: number;
+  results: PhaseResult[];
+  step(rate: number): Promise<PhaseResult>;
+  stop(): Promise<void>;
+}
+
+/** Starts one tracker process and its load-generator processes, all clients connected. */
+async function startRig(impl: string): Promise<Rig> {
   const server = spawnTs(here('./tracker-load/server-proc.ts'), [impl]);
   let rss = 0;
   let maxRss = 0;
   const url = await new Promise<string>((resolve, reject) => {
     lines(server, (l) => {
       if (l.startsWith('READY ')) resolve(l.slice(6));
-      else if (l.startsWith('RSS ')) {
-        rss = Number(l.slice(4));
-        maxRss = Math.max(maxRss, rss);
-      }
     });
     server.once('exit', (c) => reject(new Error(`${impl} server exited ${c}`)));
   });
@@ -72,7 +79,7 @@ async function runImpl(impl: string): Promise<{ results: PhaseResult[]; connectS
         maxRss = Math.max(maxRss, rss);
       }
     } catch {
-      // not Linux, or the process is gone: the server's own RSS lines still count
+      // not Linux, or the process is gone
     }
   }, 200);
   const t0 = Date.now();
@@ -89,41 +96,50 @@ async function runImpl(impl: string): Promise<{ results: PhaseResult[]; connectS
   await new Promise((r) => setTimeout(r, 1000));
   const idleRssMb = rss / 2 ** 20;
   console.log(`${impl}: ${connected}/${CLIENTS} clients connected in ${connectS.toFixed(1)} s, tracker RSS ${idleRssMb.toFixed(0)} MB`);
-  const results: PhaseResult[] = [];
-  for (const rate of RATES) {
-    maxRss = rss;
-    const pending = workers.map((_, i) => next(i));
-    workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
-    const done = await Promise.all(pending);
-    const h = new Histogram();
-    let sent = 0;
-    let received = 0;
-    let errors = 0;
-    let elapsed = 0;
-    for (const d of done) {
-      if (d.errors) console.log(`  worker error codes: ${JSON.stringify(d.errorCodes)}`);
-      h.merge(d.hist as { counts: [number, number][] });
-      sent += d.sent as number;
-      received += d.received as number;
-      errors += d.errors as number;
-      elapsed = Math.max(elapsed, d.elapsedMs as number);
-    }
-    const r: PhaseResult = {
-      impl, ratePerSec: rate, sent, received, errors,
-      throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
-    };
-    results.push(r);
-    console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB`);
-  }
-  workers.forEach((w) => w.stdin.write('{"cmd":"exit"}\n'));
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
-  clearInterval(rssTimer);
-  server.kill('SIGKILL');
-  return { results, connectS, idleRssMb, connected };
+  const rig: Rig = {
+    impl, connected, connectS, idleRssMb, results: [],
+    async step(rate) {
+      maxRss = rss;
+      const pending = workers.map((_, i) => next(i));
+      workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
+      const done = await Promise.all(pending);
+      const h = new Histogram();
+      let sent = 0;
+      let received = 0;
+      let errors = 0;
+      let elapsed = 0;
+      for (const d of done) {
+        if (d.errors) console.log(`  worker error codes: ${JSON.stringify(d.errorCodes)}`);
+        h.merge(d.hist as { counts: [number, number][] });
+        sent += d.sent as number;
+        received += d.received as number;
+        errors += d.errors as number;
+        elapsed = Math.max(elapsed, d.elapsedMs as number);
+      }
+      const r: PhaseResult = {
+        impl, ratePerSec: rate, sent, received, errors,
+        throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
+      };
+      rig.results.push(r);
+      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB (load avg ${loadavg()[0].toFixed(1)})`);
+      return r;
+    },
+    async stop() {
+      workers.forEach((w) => w.stdin.write('{"cmd":"exit"}\n'));
+      await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+      clearInterval(rssTimer);
+      server.kill('SIGKILL');
+    },
+  };
+  return rig;
 }
 
-const runs = [];
-for (const impl of IMPLS) runs.push({ impl, ...(await runImpl(impl)) });
+// Both trackers are up at once and the steps alternate between them, so a change in background
+// load on the machine hits both alike.
+const runs: Rig[] = [];
+for (const impl of IMPLS) runs.push(await startRig(impl));
+for (const rate of RATES) for (const rig of runs) await rig.step(rate);
+for (const rig of runs) await rig.stop();
 
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const rows: string[] = [];
@@ -147,6 +163,8 @@ const md = `# Tracker load: Reef tracker vs WebTorrent bittorrent-tracker
 Generated by \`npx tsx bench/tracker-load.ts\` on ${new Date().toISOString()}.
 Machine: ${availableParallelism()} CPU (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Tracker, and ${WORKERS} load-generator
 processes, all on this machine over 127.0.0.1 (so the generator competes with the tracker for CPU).
+Both trackers run at the same time and the steps alternate between them. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}
+(other jobs on a shared machine raise it; each step's line in the console log shows it).
 
 Load: ${CLIENTS} concurrent WebSocket clients, ${OBJECTS} objects; open loop at a fixed offered rate for
 ${DURATION_MS / 1000} s per step; operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).

@@ -29,6 +29,8 @@ export function attachTracker(
     noServer: true,
     maxPayload: o.hardMaxPayloadBytes || 4 * tracker.cfg.maxMessageBytes,
     perMessageDeflate: false, // compression costs CPU per frame and opens zip-bomb tricks
+    // The protocol parser decodes UTF-8 itself (fatal) and answers `bad-encoding`: one pass, not two.
+    skipUTF8Validation: true,
     clientTracking: true,
   });
 

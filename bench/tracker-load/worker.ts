@@ -31,10 +31,13 @@ interface Client {
 }
 
 let hist = new Histogram();
+let phaseStart = Infinity;
 let received = 0;
 let errors = 0;
 let errorCodes: Record<string, number> = {};
 let measuring = false;
+/** Requests sent and not yet answered, across phases: a phase starts only once this drains. */
+let outstanding = 0;
 const rnd = (n: number) => Math.floor(Math.random() * n);
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 
@@ -55,7 +58,8 @@ function onReply(c: Client, data: Buffer): void {
     sentAt = c.fifo.shift();
   }
   if (sentAt === undefined) return;
-  if (measuring) {
+  outstanding--;
+  if (measuring && sentAt >= phaseStart) {
     received++;
     hist.record(performance.now() - sentAt);
   }
@@ -64,6 +68,7 @@ function onReply(c: Client, data: Buffer): void {
 /** One operation: announce an object (half the time) or look up an object's peers. */
 function send(c: Client, announce: boolean, obj: number): void {
   const now = performance.now();
+  outstanding++;
   if (impl === 'reef') {
     const id = c.nextId++;
     c.byId.set(id, now);
@@ -119,6 +124,7 @@ for (let i = 0; i < nClients; i += 250) {
   for (const c of batch) c ? clients.push(c) : failed++;
 }
 for (const c of clients) c.ws.on('close', () => failed++);
+outstanding = 0; // setup replies were consumed by open()
 emit({ ev: 'connected', clients: clients.length, failed });
 
 async function phase(ratePerSec: number, durationMs: number): Promise<void> {
@@ -129,6 +135,7 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   let sent = 0;
   let rr = 0;
   const t0 = performance.now();
+  phaseStart = t0;
   measuring = true;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
@@ -152,6 +159,9 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   while (received < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   measuring = false;
   const elapsedMs = performance.now() - t0;
+  // Let the backlog of an overloaded tracker drain so it cannot spill into the next phase.
+  const drainUntil = performance.now() + 60_000;
+  while (outstanding > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
   emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, closed: failed, hist: hist.toJSON() });
 }
 
