@@ -35,6 +35,8 @@ export const DNS_DEFAULTS = {
   rrlBurst: 200,
   /** Every Nth rate-limited response is sent as a tiny TC=1 reply so a real resolver retries over TCP. */
   rrlSlip: 2,
+  /** Directory answers are reused this long per resolver (counts against the 15 s liveness bound). */
+  directoryCacheMs: 250,
   /** Bounded tables: rate-limit buckets and verified sources kept (oldest evicted first). */
   maxTrackedSources: 100_000,
   /** TCP: idle connections are closed; at most this many at once. */

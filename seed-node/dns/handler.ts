@@ -3,6 +3,7 @@
 import { answerQuery, type AnswerDeps } from './answer';
 import type { Clock } from './clock';
 import type { DnsLimits } from './defaults';
+import { DirectoryCache } from './directory-cache';
 import { encodeAnswer, encodeHeaderOnly } from './fit';
 import type { DnsRejectCode } from './errors';
 import type { Logger } from './log';
@@ -22,10 +23,11 @@ export class DnsHandler {
   private readonly guard: SourceGuard;
   private readonly limits: DnsLimits;
 
-  constructor(
-    private readonly deps: AnswerDeps & { clock: Pick<Clock, 'now'>; log: Logger },
-  ) {
+  private readonly deps: AnswerDeps & { clock: Pick<Clock, 'now'>; log: Logger };
+
+  constructor(deps: AnswerDeps & { clock: Pick<Clock, 'now'>; log: Logger }) {
     this.limits = deps.limits;
+    this.deps = { ...deps, directory: new DirectoryCache(deps.directory, deps.clock, deps.limits.directoryCacheMs, deps.limits.maxTrackedSources) };
     this.guard = new SourceGuard(deps.clock, deps.limits);
   }
 

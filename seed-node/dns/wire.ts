@@ -1,7 +1,6 @@
 // Response encoding with name compression (dns-packet writes every name in full, which would double
 // our answers and eat the amplification budget). Only the record types an authoritative Reef server
 // emits: A, AAAA, NS, CNAME, SOA, and the OPT pseudo-record.
-import { isIPv4 } from 'node:net';
 
 export type RData =
   | { type: 'A' | 'AAAA'; address: string }
@@ -94,32 +93,50 @@ export class WireWriter {
   }
 
   private name(name: string): void {
-    const labels = name.toLowerCase().split('.').filter(Boolean);
-    for (let i = 0; i < labels.length; i++) {
-      const ptr = this.names.get(labels.slice(i).join('.'));
+    let rest = name.toLowerCase();
+    if (rest.endsWith('.')) rest = rest.slice(0, -1);
+    while (rest.length > 0) {
+      const ptr = this.names.get(rest);
       if (ptr !== undefined) {
         this.buf.writeUInt16BE(0xc000 | ptr, this.off);
         this.off += 2;
         return;
       }
-      if (this.off < 0x3fff) this.names.set(labels.slice(i).join('.'), this.off);
-      const n = this.buf.write(labels[i], this.off + 1, 'latin1');
+      if (this.off < 0x3fff) this.names.set(rest, this.off);
+      const dot = rest.indexOf('.');
+      const label = dot < 0 ? rest : rest.slice(0, dot);
+      const n = this.buf.write(label, this.off + 1, 'latin1');
       this.buf[this.off] = n;
       this.off += 1 + n;
+      rest = dot < 0 ? '' : rest.slice(dot + 1);
     }
     this.buf[this.off++] = 0;
   }
 
   /** Registers every suffix of the raw question name (read from the bytes, so keys match exactly). */
   private rememberSuffixes(raw: Buffer, at: number): void {
-    const labels: Array<{ label: string; off: number }> = [];
-    for (let i = 0; raw[i] !== 0 && i < raw.length; i += 1 + raw[i]) labels.push({ label: raw.toString('latin1', i + 1, i + 1 + raw[i]).toLowerCase(), off: at + i });
-    for (let i = 0; i < labels.length; i++) this.names.set(labels.slice(i).map((l) => l.label).join('.'), labels[i].off);
+    const starts: number[] = [];
+    for (let i = 0; i < raw.length && raw[i] !== 0; i += 1 + raw[i]) starts.push(i);
+    let key = '';
+    for (let k = starts.length - 1; k >= 0; k--) {
+      const s = starts[k];
+      const label = raw.toString('latin1', s + 1, s + 1 + raw[s]).toLowerCase();
+      key = key ? `${label}.${key}` : label;
+      this.names.set(key, at + s);
+    }
   }
 
   private address(addr: string): void {
-    if (isIPv4(addr)) {
-      for (const part of addr.split('.')) this.buf[this.off++] = Number(part);
+    if (!addr.includes(':')) {
+      let v = 0;
+      for (let i = 0; i < addr.length; i++) {
+        const c = addr.charCodeAt(i);
+        if (c === 46) {
+          this.buf[this.off++] = v;
+          v = 0;
+        } else v = v * 10 + (c - 48);
+      }
+      this.buf[this.off++] = v;
       return;
     }
     this.off += writeIPv6(addr, this.buf, this.off);

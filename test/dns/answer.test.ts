@@ -1,5 +1,6 @@
 // The sans-I/O answer logic through DnsHandler: no sockets, a manual clock, a seeded RNG.
 import { describe, expect, it } from 'vitest';
+import { DNS_DEFAULTS } from '../../seed-node/dns/defaults';
 import { LIVENESS_DEFAULTS } from '../../seed-node/dns/liveness';
 import { addresses, makeCore, seed } from './core';
 
@@ -69,9 +70,12 @@ describe('answers for origin names', () => {
     expect(lastSeen).toBeLessThanOrEqual(15_000);
     // A failed probe pair (connection refused) takes it out at once, before the silence timeout.
     tracker.heard('seed6');
+    clock.advance(DNS_DEFAULTS.directoryCacheMs);
     expect(seenAt()).toBe(true);
     tracker.failed('seed6');
     tracker.failed('seed6');
+    // The server reuses directory answers for directoryCacheMs; after that the seed is gone.
+    clock.advance(DNS_DEFAULTS.directoryCacheMs);
     expect(seenAt()).toBe(false);
   });
 
@@ -92,6 +96,7 @@ describe('answers for origin names', () => {
     expect(addresses(core.ask('example.com.reef.localhost')!.packet)).toEqual(['192.0.2.2']);
     core.tracker.failed('seed2');
     core.tracker.failed('seed2');
+    core.clock.advance(DNS_DEFAULTS.directoryCacheMs);
     const r = core.ask('example.com.reef.localhost')!.packet;
     expect([r.rcode, r.aa]).toEqual([2, false]);
   });

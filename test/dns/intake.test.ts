@@ -1,4 +1,5 @@
 // Query intake under hostile input: bounded work before dns-packet sees anything, and no throw ever.
+import dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DNS_DEFAULTS } from '../../seed-node/dns/defaults';
@@ -17,11 +18,20 @@ describe('intakeQuery', () => {
     expect(r).toMatchObject({ ok: true, query: { id: 9, name: 'a.reef.localhost', type: 'AAAA', rd: true, edns: { udpPayloadSize: 4096, version: 0 } } });
   });
 
-  it('rejects headers claiming many records in constant time (dns-packet would spend ~2 ms each)', () => {
+  it('rejects headers claiming many records at a thousandth of what dns-packet spends on them', () => {
     const evil = header(1, 0, 65535, 65535, 65535, 65535);
     const t0 = performance.now();
-    for (let i = 0; i < 20_000; i++) expect(intakeQuery(evil, DNS_DEFAULTS)).toMatchObject({ ok: false, code: 'DNS_ERR_BAD_COUNTS', reply: 'FORMERR' });
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    for (let i = 0; i < 20; i++) expect(() => dnsPacket.decode(evil)).toThrow();
+    const decodeMs = performance.now() - t0;
+    const t1 = performance.now();
+    let rejected = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const r = intakeQuery(evil, DNS_DEFAULTS);
+      if (!r.ok && r.code === 'DNS_ERR_BAD_COUNTS' && r.reply === 'FORMERR') rejected++;
+    }
+    // 1000× as many packets through intake as through dns-packet, in less time.
+    expect(performance.now() - t1).toBeLessThan(decodeMs);
+    expect(rejected).toBe(20_000);
   });
 
   it('refuses compression pointers in the question and pointer chains in additionals', () => {

@@ -1,0 +1,194 @@
+// Queries per second of one Reef DNS server (one Node thread) against Knot DNS serving an equivalent
+// static zone, both measured by dnsperf in the same run on 127.0.0.1. Prints the ratio (goal ≥ 0.3×)
+// and writes bench/results/dns.md. Knot is started here with a config in a temp dir and stopped.
+//   npx tsx bench/dns.ts [--seconds 10] [--clients 4]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../seed-node/dns/clock';
+import type { SeedInfo } from '../seed-node/dns/directory';
+import { LivenessTracker } from '../seed-node/dns/liveness';
+import { startDnsServer } from '../seed-node/dns/server';
+import { StaticSeedDirectory } from '../seed-node/dns/static-directory';
+import { mulberry32, table, writeResult } from './support';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const SECONDS = arg('seconds', 10);
+const CLIENTS = arg('clients', 4);
+const ZONE = 'reef.localhost';
+const NAMES = 10_000;
+const PROXIES = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'];
+
+interface PerfResult {
+  qps: number;
+  sent: number;
+  completed: number;
+  lostPct: number;
+  avgLatencyMs: number;
+  rcodes: string;
+}
+
+function runDnsperf(port: number, dataFile: string): Promise<PerfResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', dataFile, '-l', String(SECONDS), '-c', String(CLIENTS), '-T', '1', '-q', '200', '-t', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+      if (code !== 0) return reject(new Error(`dnsperf exited ${code}: ${out.slice(-500)}`));
+      resolve({
+        qps: num(/Queries per second:\s+([\d.]+)/),
+        sent: num(/Queries sent:\s+(\d+)/),
+        completed: num(/Queries completed:\s+(\d+)/),
+        lostPct: num(/Queries lost:\s+\d+ \(([\d.]+)%\)/),
+        avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+        rcodes: /Response codes:\s+(.*)/.exec(out)?.[1] ?? '',
+      });
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** The static equivalent of what Reef synthesizes: a wildcard with 4 proxy addresses, TTL 30. */
+function knotZone(): string {
+  return [
+    `$ORIGIN ${ZONE}.`,
+    '$TTL 30',
+    '@ SOA ns-seed1 hostmaster 1 300 60 86400 30',
+    '@ 60 NS ns-seed1',
+    'ns-seed1 60 A 127.0.0.11',
+    ...PROXIES.map((ip) => `* A ${ip}`),
+    '',
+  ].join('\n');
+}
+
+async function startKnot(dir: string, port: number, udpWorkers: number): Promise<ChildProcess> {
+  writeFileSync(join(dir, `${ZONE}.zone`), knotZone());
+  writeFileSync(
+    join(dir, 'knot.conf'),
+    [
+      'server:',
+      `    rundir: "${dir}"`,
+      `    listen: 127.0.0.1@${port}`,
+      `    udp-workers: ${udpWorkers}`,
+      '    tcp-workers: 1',
+      '    background-workers: 1',
+      'log:',
+      '  - target: stderr',
+      '    any: warning',
+      'database:',
+      `    storage: "${dir}/db"`,
+      'template:',
+      '  - id: default',
+      `    storage: "${dir}"`,
+      'zone:',
+      `  - domain: ${ZONE}`,
+      `    file: "${ZONE}.zone"`,
+      '',
+    ].join('\n'),
+  );
+  const p = spawn('knotd', ['-c', join(dir, 'knot.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Ready when it answers over TCP on its port.
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  p.kill('SIGKILL');
+  throw new Error('knotd did not start');
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  await new Promise<void>((r) => {
+    p.once('exit', () => r());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), 5_000).unref();
+  });
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'reef-dns-bench-'));
+  const rnd = mulberry32(1);
+  const names = Array.from({ length: NAMES }, (_, i) => `o${i}-${Math.floor(rnd() * 1e6)}.example.com.${ZONE} A`);
+  const dataFile = join(dir, 'queries.txt');
+  writeFileSync(dataFile, names.join('\n') + '\n');
+
+  // Reef: one seed hosting the DNS server; 8 seeds in its directory, liveness refreshed as probes would.
+  const seeds: SeedInfo[] = Array.from({ length: 8 }, (_, i) => ({ id: `seed${i + 1}`, ipv4: `127.0.0.${11 + i}`, httpPort: 8080, dnsPort: 53, lastSeenMs: 0, clusters: {} }));
+  const tracker = new LivenessTracker(systemClock);
+  const heartbeat = () => seeds.forEach((s, i) => tracker.heard(s.id, 1 + i));
+  heartbeat();
+  const beat = setInterval(heartbeat, 2_000);
+  const directory = new StaticSeedDirectory({ self: seeds[0], seeds, liveness: tracker });
+  // dnsperf is one source address: the per-source rate limit would (rightly) throttle it, so lift it.
+  const reef = await startDnsServer({ host: '127.0.0.1', port: 0, zone: ZONE, directory, limits: { rrlResponsesPerSec: 1e9, rrlBurst: 1e9 } });
+  const rows: Array<Array<string | number>> = [];
+  const row = (label: string, r: PerfResult) => rows.push([label, Math.round(r.qps), r.completed, `${r.lostPct}%`, r.avgLatencyMs.toFixed(2), r.rcodes]);
+  let reefResult: PerfResult;
+  let knot1: PerfResult;
+  let knot2: PerfResult;
+  try {
+    process.stdout.write(`dnsperf ${SECONDS}s, ${CLIENTS} clients, ${NAMES} distinct names\n`);
+    reefResult = await runDnsperf(reef.udpPort, dataFile);
+    row('Reef DNS (1 Node thread)', reefResult);
+    process.stdout.write(`reef: ${Math.round(reefResult.qps)} qps\n`);
+  } finally {
+    clearInterval(beat);
+    await reef.close();
+  }
+  for (const workers of [1, 2]) {
+    const kdir = mkdtempSync(join(dir, `knot${workers}-`));
+    const port = await freePort();
+    const knot = await startKnot(kdir, port, workers);
+    try {
+      const r = await runDnsperf(port, dataFile);
+      row(`Knot DNS 3 (${workers} UDP worker${workers > 1 ? 's' : ''})`, r);
+      process.stdout.write(`knot ${workers}w: ${Math.round(r.qps)} qps\n`);
+      if (workers === 1) knot1 = r;
+      else knot2 = r;
+    } finally {
+      await stop(knot);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const ratio1 = reefResult!.qps / knot1!.qps;
+  const ratio2 = reefResult!.qps / knot2!.qps;
+  process.stdout.write(`ratio Reef/Knot(1 worker) = ${ratio1.toFixed(2)}×, Reef/Knot(2 workers) = ${ratio2.toFixed(2)}× (goal ≥ 0.3×)\n`);
+  writeResult(
+    'bench/results/dns.md',
+    `# DNS: Reef authoritative server vs Knot DNS (dnsperf)\n\n` +
+      `dnsperf ${SECONDS} s, ${CLIENTS} clients, up to 200 outstanding, UDP on 127.0.0.1, ${NAMES} distinct \`A\` names under \`${ZONE}\`; ` +
+      `${await cpuLine()}. Reef answers 4 of 8 live proxies (shuffled, near-enough set); Knot serves a static wildcard with the same 4 A records.` +
+      ` The Reef per-source rate limit is lifted for the run (dnsperf is one source address).\n\n` +
+      table(['server', 'queries/s', 'completed', 'lost', 'avg latency ms', 'rcodes'], rows) +
+      `\n**Ratio Reef / Knot (1 UDP worker, the same single core): ${ratio1.toFixed(2)}×**; Reef / Knot (2 UDP workers, all cores, sharing them with dnsperf): ${ratio2.toFixed(2)}×. Goal ≥ 0.3×.\n`,
+  );
+}
+
+async function cpuLine(): Promise<string> {
+  const os = await import('node:os');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
