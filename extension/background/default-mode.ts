@@ -20,6 +20,20 @@ const FILTER_SAFE = /^[^*^|]+$/;
 /** Chromium allows 5000 session rules; stay well below, across sites. */
 const MAX_RULES_PER_SITE = 1000;
 
+/** Discovery plus the blocking rules, started with a navigation so both are ready before the page's images. */
+export async function prepareSite(origin: string): Promise<void> {
+  const opts = await loadOptions();
+  if (!opts.enabled || opts.disabledSites.includes(origin) || (await fullModeActive(opts))) return;
+  const d = await discover(origin, opts);
+  if (d.manifest) await syncSiteRules(d, opts);
+}
+
+/** How many blocking rules exist for a site (tests wait on it; the popup could show it). */
+export async function siteRuleCount(origin: string): Promise<number> {
+  const rules = await browser.declarativeNetRequest.getSessionRules();
+  return rules.filter((r) => r.condition.urlFilter?.startsWith('|' + origin + '/')).length;
+}
+
 export async function sitePlan(origin: string): Promise<SitePlan | null> {
   const opts = await loadOptions();
   if (!opts.enabled || opts.disabledSites.includes(origin) || (await fullModeActive(opts))) return null;

@@ -4,7 +4,7 @@
 import browser from 'webextension-polyfill';
 import { listen } from '../shared/messages';
 import { loadOptions, onOptionsChanged, saveOptions } from '../shared/options';
-import { clearAllRules, sitePlan } from './default-mode';
+import { clearAllRules, prepareSite, siteRuleCount, sitePlan } from './default-mode';
 import { discover, discoveryCounters, cachedDiscovery } from './discovery';
 import { forgetTab, tabTally } from './figures';
 import { attachFirefoxFilter } from './firefox-filter';
@@ -45,10 +45,11 @@ onOptionsChanged((opts) => {
   void clearAllRules();
 });
 
-// Discovery starts with the navigation, so the manifest is usually known before the page asks for anything.
+// Discovery (and in default mode the blocking rules) start with the navigation, so they are usually ready before
+// the page asks for anything; full mode holds the document request until discovery is done.
 browser.webNavigation.onBeforeNavigate.addListener((details) => {
   if (details.frameId !== 0 || !/^https?:/.test(details.url)) return;
-  void loadOptions().then((opts) => (opts.enabled ? discover(new URL(details.url).origin, opts) : undefined));
+  void prepareSite(new URL(details.url).origin).catch(() => {});
 });
 
 // The engine must run to serve peers and announce what the cache holds, not only when this browser fetches.
@@ -93,5 +94,5 @@ function attachDebuggerListeners(): void {
 
 // For tests and debugging from the DevTools console / Playwright's sw.evaluate: read-only views and the option writer.
 Object.assign(globalThis, {
-  reef: { loadOptions, saveOptions, discover, cachedDiscovery, discoveryCounters, fullModeActive, fullModeLog, tabTally, callOffscreen, fetchForUrl },
+  reef: { siteRuleCount, loadOptions, saveOptions, discover, cachedDiscovery, discoveryCounters, fullModeActive, fullModeLog, tabTally, callOffscreen, fetchForUrl },
 });

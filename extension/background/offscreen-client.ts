@@ -12,6 +12,8 @@ let inProcessConfigured = false;
 
 async function ensureOffscreen(): Promise<void> {
   if (__REEF_FIREFOX__) return;
+  // A document being created exists before it listens: wait for the creation under way, not only hasDocument().
+  if (creating) return creating;
   if (await chrome.offscreen.hasDocument()) return;
   creating ??= (async () => {
     try {

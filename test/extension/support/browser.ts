@@ -13,6 +13,12 @@ export interface ReefBrowser {
   sw: Worker;
   extensionId: string;
   setOptions(patch: Partial<Options>): Promise<void>;
+  /** Waits until the site's manifest is known and its default-mode blocking rules are in place. */
+  siteReady(origin: string, timeoutMs?: number): Promise<void>;
+  /** The extension-side id of the tab showing a page of `origin`. */
+  tabIdOf(origin: string): Promise<number>;
+  /** The offscreen side's figures (engine stats included). */
+  figures(): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,15 @@ export async function launchReefBrowser(options: Partial<Options>, launch: { deb
       // `globalThis.reef` is the service worker's test/debug surface (extension/background/index.ts).
       await sw.evaluate((p) => (globalThis as any).reef.saveOptions(p), patch);
     },
+    siteReady: async (origin, timeoutMs = 10_000) => {
+      const end = Date.now() + timeoutMs;
+      while ((await sw.evaluate((o) => (globalThis as any).reef.siteRuleCount(o), origin)) === 0) {
+        if (Date.now() > end) throw new Error(`no blocking rules for ${origin}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    tabIdOf: (origin) => sw.evaluate(async (o) => (await (globalThis as any).chrome.tabs.query({ url: o + '/*' }))[0].id as number, origin),
+    figures: () => sw.evaluate(() => (globalThis as any).reef.callOffscreen('engine-figures', null)),
     close,
   };
   await b.setOptions({ allowLoopbackHttp: true, ...options });
