@@ -1,0 +1,197 @@
+// Cache-hit throughput of one Reef seed proxy vs nginx proxy_cache, both on loopback, same origin, same wrk load.
+// nginx is configured equivalently: one worker process (the seed is one Node process), an on-disk proxy_cache
+// on a temp dir, access log off, keep-alive to clients. Both caches are warmed first, so only hits are measured.
+// Writes bench/results/proxy.md.
+//
+//   npx tsx bench/proxy.ts [--duration 8] [--connections 50] [--threads 1]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryContentIndex } from '../tracker/content-index';
+import { systemClock } from '../tracker/clock';
+import { startProxyServer } from '../seed-node/proxy/proxy';
+import { table, writeResult } from './support';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const DURATION_S = Math.min(opt('duration', 8), 60);
+const CONNECTIONS = Math.min(opt('connections', 50), 1000);
+const THREADS = Math.min(opt('threads', 1), 4);
+const ZONE = 'reef.bench';
+const SIZES = [
+  { name: '4 KiB', path: '/obj-4k', bytes: 4 * 1024 },
+  { name: '1 MiB', path: '/obj-1m', bytes: 1024 * 1024 },
+];
+
+function need(cmd: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
+    console.error(`${cmd} not found: apt-get install -y wrk nginx-light`);
+    process.exit(2);
+  }
+}
+
+function get(port: number, host: string, path: string): Promise<{ status: number; xcache: string; len: number }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      let len = 0;
+      res.on('data', (b: Buffer) => (len += b.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, xcache: String(res.headers['x-cache'] ?? res.headers['x-cache-status'] ?? ''), len }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+interface WrkResult {
+  rps: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us' | 'ms' | 's' | 'm'];
+}
+
+/** Runs wrk asynchronously: the seed under test lives in this process, so the event loop must stay free. */
+async function wrk(port: number, host: string, path: string): Promise<WrkResult> {
+  const child = spawn('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', '-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), (DURATION_S + 30) * 1000);
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`wrk failed: ${stderr}`);
+  const r = { stdout };
+  if (process.env.BENCH_DEBUG) console.log(r.stdout);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const p99 = /\s99%\s+(\S+)/.exec(r.stdout)?.[1] ?? '';
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
+  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p99Ms: toMs(p99), errors };
+}
+
+/** A loopback port nothing listens on right now (asked of the kernel, so it cannot be the origin's or the seed's). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+async function main(): Promise<void> {
+  need('wrk');
+  need('nginx');
+  const tmp = mkdtempSync(join(tmpdir(), 'reef-bench-proxy-'));
+  const bodies = new Map(SIZES.map((s) => [s.path, Buffer.alloc(s.bytes, 0x61)]));
+  const origin = createServer((req, res) => {
+    const b = bodies.get(req.url ?? '');
+    if (!b) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': b.length, 'cache-control': 'max-age=3600' }).end(b);
+  });
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  const originPort = (origin.address() as AddressInfo).port;
+
+  const index = new MemoryContentIndex(systemClock);
+  const seed = await startProxyServer({
+    zone: ZONE,
+    cacheDir: join(tmp, 'reef-cache'),
+    cacheSizeBytes: 1024 * 1024 * 1024,
+    index,
+    self: { id: 'bench' },
+    allowPrivateOrigins: true,
+    allowHttpOrigins: true,
+    // one load generator is one client address: lift the per-client and per-origin quotas for the bench
+    limits: { clientRequestsPerSec: 1e9, clientRequestBurst: 1e9, clientBytesPerSec: 1e15, clientByteBurst: 1e15, originRequestsPerSec: 1e9, originRequestBurst: 1e9, originBytesPerSec: 1e15, originByteBurst: 1e15 },
+    host: '127.0.0.1',
+    port: 0,
+  });
+
+  const nginxPort = await freePort();
+  const conf = join(tmp, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+${process.getuid?.() === 0 ? 'user root;' : '' /* as root, workers would otherwise run as nobody and fail to write the temp cache */}
+daemon off;
+pid ${tmp}/nginx.pid;
+error_log ${tmp}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/ptemp; fastcgi_temp_path ${tmp}/f; uwsgi_temp_path ${tmp}/u; scgi_temp_path ${tmp}/s;
+  proxy_cache_path ${tmp}/nginx-cache levels=1:2 keys_zone=reef:10m max_size=1g inactive=12h use_temp_path=off;
+  keepalive_requests 100000;
+  sendfile on;
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location / {
+      proxy_pass http://127.0.0.1:${originPort};
+      proxy_cache reef;
+      proxy_cache_valid 200 12h;
+      proxy_cache_lock on;
+      proxy_http_version 1.1;
+      add_header X-Cache $upstream_cache_status;
+    }
+  }
+}
+`,
+  );
+  const nginx: ChildProcess = spawn('nginx', ['-c', conf, '-p', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (await get(nginxPort, 'x', '/obj-4k').then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const reefHost = `localhost.${originPort}.${ZONE}`;
+    const rows: Array<Array<string | number>> = [];
+    for (const s of SIZES) {
+      // warm both caches, then check that a request is a hit of the right length
+      for (let i = 0; i < 3; i++) {
+        await get(seed.port, reefHost, s.path);
+        await get(nginxPort, 'origin', s.path);
+      }
+      const rc = await get(seed.port, reefHost, s.path);
+      const nc = await get(nginxPort, 'origin', s.path);
+      if (rc.xcache !== 'HIT' || nc.xcache !== 'HIT' || rc.len !== s.bytes || nc.len !== s.bytes) throw new Error(`warm-up failed: reef ${JSON.stringify(rc)} nginx ${JSON.stringify(nc)}`);
+      const n = await wrk(nginxPort, 'origin', s.path);
+      const r = await wrk(seed.port, reefHost, s.path);
+      console.log(`${s.name}: reef ${r.rps.toFixed(0)} req/s p99 ${r.p99Ms.toFixed(2)} ms | nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99Ms.toFixed(2)} ms | ratio ${(r.rps / n.rps).toFixed(2)}x`);
+      rows.push([s.name, r.rps.toFixed(0), n.rps.toFixed(0), `**${(r.rps / n.rps).toFixed(2)}×**`, r.p99Ms.toFixed(2), n.p99Ms.toFixed(2), (n.p99Ms / r.p99Ms).toFixed(2) + '×', `${r.errors}/${n.errors}`]);
+    }
+    const stats = seed.proxy.stats();
+    const text =
+      `# Proxy cache hits: Reef seed vs nginx proxy_cache\n\n` +
+      `\`npx tsx bench/proxy.ts\` — wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION_S}s on loopback, ${new Date().toISOString().slice(0, 10)}, ` +
+      `${(await import('node:os')).cpus().length} cores, Node ${process.version}, nginx one worker with an on-disk proxy_cache. ` +
+      `Throughput ratio = Reef req/s ÷ nginx req/s (goal ≥ 0.5×); p99 ratio = nginx p99 ÷ Reef p99 (above 1 means Reef is faster).\n\n` +
+      table(['object', 'Reef req/s', 'nginx req/s', 'throughput ratio', 'Reef p99 ms', 'nginx p99 ms', 'p99 ratio', 'errors reef/nginx'], rows) +
+      `\nReef served ${stats.hits} hits and went to the origin ${stats.originFetches} times in this run. ` +
+      `wrk, nginx and the seed share the machine's cores.\n`;
+    writeResult(new URL('./results/proxy.md', import.meta.url).pathname, text);
+  } finally {
+    nginx.kill('SIGTERM');
+    await new Promise((r) => nginx.once('exit', r));
+    await seed.close();
+    index.close();
+    origin.closeAllConnections();
+    origin.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
