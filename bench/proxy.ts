@@ -177,6 +177,7 @@ http {
       `${(await import('node:os')).cpus().length} cores, Node ${process.version}, nginx one worker with an on-disk proxy_cache. ` +
       `Throughput ratio = Reef req/s ÷ nginx req/s (goal ≥ 0.5×); p99 ratio = nginx p99 ÷ Reef p99 (above 1 means Reef is faster).\n\n` +
       table(['object', 'Reef req/s', 'nginx req/s', 'throughput ratio', 'Reef p99 ms', 'nginx p99 ms', 'p99 ratio', 'errors reef/nginx'], rows) +
+      `\nLoad average when the run ended: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} — other work on the machine skews both sides; compare ratios within one run only.\n` +
       `\nReef served ${stats.hits} hits and went to the origin ${stats.originFetches} times in this run. ` +
       `wrk, nginx and the seed share the machine's cores.\n`;
     writeResult(new URL('./results/proxy.md', import.meta.url).pathname, text);
