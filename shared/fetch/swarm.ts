@@ -7,13 +7,17 @@ import type { Holding } from './peer-protocol';
 import { fromTrackerSignal, toTrackerSignal } from './signal-codec';
 import type { ByteBucket } from './token-bucket';
 import type { TrackerSession } from './tracker-session';
-import type { Clock, CreatePeer } from './types';
+import type { Clock, CreatePeer, SimplePeerSignal } from './types';
 
 export const SWARM_DEFAULTS = {
   /** A dial that has not produced the remote's hello by then is abandoned. */
   connectTimeoutMs: 5_000,
+  /** Handshakes tried per dial within connectTimeoutMs. */
+  dialAttempts: 3,
   /** Links kept at once (dialled + accepted). */
   maxLinks: 64,
+  /** Session ids whose candidates arrived before their offer, remembered (oldest evicted first). */
+  maxEarlySessions: 32,
 };
 export type SwarmConfig = typeof SWARM_DEFAULTS;
 
@@ -31,6 +35,7 @@ export class Swarm {
   readonly cfg: SwarmConfig;
   private readonly bySid = new Map<string, PeerLink>();
   private readonly banned = new Set<string>();
+  private readonly early = new Map<string, { from: string; signals: SimplePeerSignal[] }>();
   private readonly readyWaiters = new Map<PeerLink, (ok: boolean) => void>();
   private stopped = false;
 
@@ -72,13 +77,22 @@ export class Swarm {
     return this.links.some((l) => l.remotePeerId === peerId && !l.closed);
   }
 
-  /** Dials `peerId`; resolves with the link once its hello arrived, or null (timeout, refusal, limit). */
-  dial(peerId: string, integrity?: string): Promise<PeerLink | null> {
-    if (this.stopped || this.banned.has(peerId) || this.bySid.size >= this.cfg.maxLinks || !this.deps.tracker.ready) return Promise.resolve(null);
-    const sid = randomId(16);
-    const link = this.open(peerId, sid, true, integrity);
-    if (!link) return Promise.resolve(null);
-    return this.whenReady(link);
+  /**
+   * Dials `peerId`; resolves with the link once its hello arrived, or null (timeout, refusal, limit).
+   * A connection that dies while connecting is retried with a fresh session: node-datachannel
+   * occasionally aborts a handshake whose checks race the answer (seen under CPU load).
+   */
+  async dial(peerId: string, integrity?: string): Promise<PeerLink | null> {
+    const deadline = this.deps.clock.now() + this.cfg.connectTimeoutMs;
+    for (let attempt = 0; attempt < this.cfg.dialAttempts; attempt++) {
+      const left = deadline - this.deps.clock.now();
+      if (left <= 0 || this.stopped || this.banned.has(peerId) || this.bySid.size >= this.cfg.maxLinks || !this.deps.tracker.ready) return null;
+      const link = this.open(peerId, randomId(16), true, integrity);
+      if (!link) return null;
+      const r = await this.whenReady(link, left);
+      if (r || link.connected) return r;
+    }
+    return null;
   }
 
   /** A signal relayed by the tracker: an offer opens a link; anything else feeds an existing one. */
@@ -89,15 +103,32 @@ export class Swarm {
     let link = this.bySid.get(m.sid);
     if (link && link.remotePeerId !== m.from) return; // someone else's session id: ignore
     if (!link) {
-      if (m.data.kind !== 'offer' || this.bySid.size >= this.cfg.maxLinks) return;
+      if (m.data.kind !== 'offer') return this.holdEarly(m.sid, m.from, data);
+      if (this.bySid.size >= this.cfg.maxLinks) return;
       link = this.open(m.from, m.sid, false) ?? undefined;
       if (!link) return;
     }
+    const early = this.early.get(m.sid);
+    this.early.delete(m.sid);
     try {
       link.peer.signal(data);
+      if (early && early.from === m.from) for (const d of early.signals) link.peer.signal(d);
     } catch {
       link.close();
     }
+  }
+
+  /**
+   * An offerer may trickle a candidate before its offer (node-datachannel gathers as soon as the
+   * channel exists): keep a few such signals per session id until the offer arrives.
+   */
+  private holdEarly(sid: string, from: string, data: SimplePeerSignal): void {
+    let e = this.early.get(sid);
+    if (!e) {
+      if (this.early.size >= this.cfg.maxEarlySessions) this.early.delete(this.early.keys().next().value!);
+      this.early.set(sid, (e = { from, signals: [] }));
+    }
+    if (e.from === from && e.signals.length < 8) e.signals.push(data);
   }
 
   stop(): void {
@@ -133,12 +164,12 @@ export class Swarm {
     return link;
   }
 
-  private whenReady(link: PeerLink): Promise<PeerLink | null> {
+  private whenReady(link: PeerLink, timeoutMs: number): Promise<PeerLink | null> {
     return new Promise((resolve) => {
       const timer = this.deps.clock.setTimeout(() => {
         settle(false);
         link.close();
-      }, this.cfg.connectTimeoutMs);
+      }, timeoutMs);
       const settle = (ok: boolean) => {
         if (!this.readyWaiters.has(link)) return;
         this.readyWaiters.delete(link);

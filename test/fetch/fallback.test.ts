@@ -2,7 +2,7 @@
 // servers on 127.0.0.1) and a real tracker.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReefFetchError } from '../../shared/fetch/errors';
-import { closeAll, entryFor, origin, peer, randomObject, tracker, until } from '../peer/helpers';
+import { closeAll, entryFor, holders, origin, peer, randomObject, tracker, until } from '../peer/helpers';
 
 afterEach(closeAll);
 const SITE = 'https://site.example';
@@ -20,7 +20,7 @@ describe('fallback', () => {
     const holder = await peer(t.url, { policy: { uploadBytesPerSec: 256 * 1024 } });
     await holder.engine.addObject(SITE, entry, bytes);
     const c = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, entry.integrity, 1);
     const pending = c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, seedProxyUrl: seed.url + '/proxy/o.bin', originUrl: o.url + '/o.bin' });
     await until(() => c.engine.stats().downloaded.peer >= 2 * CHUNK);
     await holder.stop();
@@ -48,7 +48,7 @@ describe('fallback', () => {
     expect(r.source).toMatchObject({ peer: 0, seed: 0, origin: bytes.length });
     // What came from the origin is now held and announced: another peer gets it from us.
     const d = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, entry.integrity, 1);
     const r2 = await d.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
     expect(r2.source.peer).toBe(bytes.length);
     expect(o.hits).toHaveLength(1);
@@ -100,7 +100,7 @@ describe('range requests', () => {
     const holder = await peer(t.url);
     await holder.engine.addObject(SITE, entry, bytes);
     const c = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, entry.integrity, 1);
     const range: [number, number] = [CHUNK + 100, 3 * CHUNK + 5];
     const r = await c.engine.fetchObject({ site: SITE, path: '/v.mp4', entry, originUrl: o.url + '/v.mp4', range });
     expect(same(r.bytes, bytes.subarray(range[0], range[1] + 1))).toBe(true);

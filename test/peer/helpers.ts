@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { ManifestObject } from '../../shared/manifest';
 import { MemoryChunkStore, type ChunkStore } from '../../shared/fetch/chunk-store';
 import { createNodePeer, type NodePeer, type NodePeerOptions } from '../../peer/node-peer';
+import { TrackerClient } from '../../tracker/client';
 import { startTrackerServer, type TrackerServer } from '../../tracker/server';
 
 export const sri = (b: Uint8Array) => 'sha256-' + createHash('sha256').update(b).digest('base64');
@@ -92,5 +93,21 @@ export async function until(pred: () => boolean, timeoutMs = 5_000): Promise<voi
   while (!pred()) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let observerSeq = 0;
+/** Waits until the tracker lists `count` holders of `integrity` (announces are coalesced and async). */
+export async function holders(trackerUrl: string, integrity: string, count: number): Promise<void> {
+  const c = await TrackerClient.connect(trackerUrl);
+  try {
+    await c.hello({ peerId: `observer-${++observerSeq}` });
+    const end = Date.now() + 5_000;
+    while ((await c.lookup(integrity)).peers.length < count) {
+      if (Date.now() > end) throw new Error(`tracker never listed ${count} holders`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    await c.close();
   }
 }

@@ -1,6 +1,6 @@
 // Real peers over real node-datachannel, a real tracker and a real HTTP origin, all on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, CorruptingStore, entryFor, origin, peer, randomObject, tracker } from './helpers';
+import { closeAll, CorruptingStore, entryFor, holders, origin, peer, randomObject, tracker } from './helpers';
 
 afterEach(closeAll);
 const SITE = 'https://site.example';
@@ -14,7 +14,7 @@ describe('peer to peer transfer', () => {
     const seeder = await peer(t.url);
     expect(await seeder.engine.addObject(SITE, entry, bytes)).toEqual({ stored: 6, bad: 0 });
     const fetcher = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100)); // the announce is coalesced
+    await holders(t.url, entry.integrity, 1);
     const r = await fetcher.engine.fetchObject({ site: SITE, path: '/big.bin', entry, originUrl: o.url + '/big.bin' });
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(r.source).toMatchObject({ peer: bytes.length, seed: 0, origin: 0 });
@@ -30,12 +30,13 @@ describe('several peers', () => {
     const bytes = randomObject(16 * 64 * 1024);
     const entry = entryFor(bytes, 64 * 1024);
     const o = await origin({ '/o.bin': bytes });
-    const a = await peer(t.url);
-    const b = await peer(t.url);
+    // Rate-capped holders, so neither can finish the object before the other's link is up.
+    const a = await peer(t.url, { policy: { uploadBytesPerSec: 256 * 1024 } });
+    const b = await peer(t.url, { policy: { uploadBytesPerSec: 256 * 1024 } });
     await a.engine.addObject(SITE, entry, bytes);
     await b.engine.addObject(SITE, entry, bytes);
     const c = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, entry.integrity, 2);
     const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(r.source.peer).toBe(bytes.length);
@@ -55,7 +56,7 @@ describe('several peers', () => {
     await liar.engine.addObject(SITE, entry, bytes);
     await honest.engine.addObject(SITE, entry, bytes);
     const c = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, entry.integrity, 2);
     const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
     const s = c.engine.stats();
@@ -68,7 +69,7 @@ describe('several peers', () => {
     const otherEntry = entryFor(other, 64 * 1024);
     o.files.set('/x.bin', other);
     await liar.engine.addObject(SITE, otherEntry, other);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, otherEntry.integrity, 1);
     const liarUploadBefore = liar.engine.stats().uploadedBytes;
     const r2 = await c.engine.fetchObject({ site: SITE, path: '/x.bin', entry: otherEntry, originUrl: o.url + '/x.bin' });
     expect(Buffer.from(r2.bytes).equals(Buffer.from(other))).toBe(true);
@@ -84,7 +85,7 @@ describe('several peers', () => {
     const liar = await peer(t.url, { store: new CorruptingStore() });
     await liar.engine.addObject(SITE, entry, bytes);
     const c = await peer(t.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await holders(t.url, entry.integrity, 1);
     const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(r.source.peer).toBe(0);
