@@ -9,7 +9,7 @@ export interface ContentIndex {
    * An implementation may keep the given arrays (no copy): callers must not mutate them afterwards.
    */
   put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void>;
-  /** Live values under `key` (order unspecified). The array is read-only for the caller. */
+  /** Live values under `key` (order unspecified). Read-only for the caller, valid until its next index call. */
   get(key: Uint8Array): Promise<Uint8Array[]>;
   remove(key: Uint8Array, value: Uint8Array): Promise<void>;
 }
@@ -64,9 +64,12 @@ export class MemoryContentIndex implements ContentIndex {
       slot.firstExpiryAt = Math.min(slot.firstExpiryAt, expiresAt); // a shorter TTL may expire first
       return;
     }
-    if (slot.entries.size >= this.opts.maxValuesPerKey) slot.entries.delete(slot.entries.keys().next().value!);
+    const evict = slot.entries.size >= this.opts.maxValuesPerKey;
+    if (evict) slot.entries.delete(slot.entries.keys().next().value!);
     slot.entries.set(vk, { value, expiresAt });
-    slot.list = null;
+    // Growing the set keeps the cached list valid by appending; an eviction forces a rebuild.
+    if (evict) slot.list = null;
+    else slot.list?.push(value);
     slot.firstExpiryAt = Math.min(slot.firstExpiryAt, expiresAt);
   }
 

@@ -7,6 +7,7 @@ import { decodeIndexValue, encodeIndexValue, type IndexValue } from '../shared/t
 import {
   PROTOCOL_VERSION,
   parseClientMessage,
+  type ChunkBitfield,
   type ClientMessageOf,
   type PeerEntry,
   type ServerMessage,
@@ -54,6 +55,8 @@ export class Tracker implements SignalSink {
     cfg: Partial<TrackerConfig> = {},
   ) {
     this.cfg = { ...TRACKER_DEFAULTS, ...cfg };
+    // Heartbeats must re-put before entries lapse, or live peers vanish from lookups.
+    if (this.cfg.refreshAfterMs >= this.cfg.announceTtlMs) throw new Error('bad-config: refreshAfterMs must be below announceTtlMs');
     this.self = deps.self;
     this.log = deps.log ?? silent;
     this.relay = deps.relay ?? noRelay;
@@ -194,12 +197,20 @@ export class Tracker implements SignalSink {
     const now = this.deps.clock.now();
     const ops: Promise<void>[] = [];
     for (const o of m.objects) {
-      const key = contentKey(o.integrity);
-      const value = encodeIndexValue({ peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks });
       const old = s.objects.get(o.integrity);
+      if (old && sameChunks(old.chunks, o.chunks)) {
+        // A re-announce of what the index already holds: write only if the entry is getting old.
+        if (now - old.putAt >= this.cfg.refreshAfterMs) {
+          old.putAt = now;
+          ops.push(this.deps.index.put(old.key, old.value, this.cfg.announceTtlMs));
+        }
+        continue;
+      }
+      const key = old?.key ?? contentKey(o.integrity);
+      const value = encodeIndexValue({ peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks });
       // A changed bitfield is a different value: drop the old one so lookups never see both.
-      if (old && !sameBytes(old.value, value)) ops.push(this.deps.index.remove(old.key, old.value));
-      s.objects.set(o.integrity, { key, value, putAt: now });
+      if (old) ops.push(this.deps.index.remove(old.key, old.value));
+      s.objects.set(o.integrity, { key, value, putAt: now, chunks: o.chunks });
       ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
     }
     this.metrics.objectsAnnounced += m.objects.length;
@@ -377,8 +388,6 @@ function peekId(frame: string | Uint8Array): number | undefined {
   return id <= 2 ** 31 ? id : undefined;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function sameChunks(a: ChunkBitfield | undefined, b: ChunkBitfield | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.count === b.count && a.have === b.have);
 }

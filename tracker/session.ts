@@ -1,4 +1,5 @@
 // One browser connection's state. The tracker core creates these; the socket front only holds them.
+import type { ChunkBitfield } from '../shared/tracker/protocol';
 import type { Clock } from './clock';
 import type { TrackerConfig } from './config';
 import { TokenBucket } from './rate-limit';
@@ -12,6 +13,8 @@ export interface Connection {
 export interface AnnouncedObject {
   key: Uint8Array;
   value: Uint8Array;
+  /** As announced: a re-announce with the same bitfield is only a refresh. */
+  chunks?: ChunkBitfield;
   /** When the value was last put into the index (heartbeats refresh old ones). */
   putAt: number;
 }

@@ -20,7 +20,18 @@ export interface IndexValue {
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 
+// Every value a tracker writes carries the same tracker id: remember its last conversion.
+let lastHex = '';
+let lastBytes: Uint8Array = new Uint8Array(0);
+
 function hexToBytes(hex: string): Uint8Array {
+  if (hex === lastHex) return lastBytes;
+  lastHex = hex;
+  lastBytes = hexToBytesUncached(hex);
+  return lastBytes;
+}
+
+function hexToBytesUncached(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
