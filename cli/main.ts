@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerKeygen } from './commands/keygen';
 import { registerManifest } from './commands/manifest';
+import { registerPeer } from './commands/peer';
 import { registerTracker } from './commands/tracker';
 import { UsageError } from './errors';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerManifest(program);
   registerKeygen(program);
   registerTracker(program);
+  registerPeer(program);
   applyToAll(program, (c) => c.exitOverride().showHelpAfterError());
   return program;
 }
