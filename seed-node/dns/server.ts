@@ -73,7 +73,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
 async function bindBoth(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
   const type = net.isIPv6(host) ? 'udp6' : 'udp4';
   for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = dgram.createSocket({ type, recvBufferSize: 4 * 1024 * 1024 });
+    // Replies go to IP literals: a synchronous lookup skips dgram's per-send dns.lookup round trip.
+    const udp = dgram.createSocket({ type, recvBufferSize: 4 * 1024 * 1024, lookup: (addr, _o, cb) => cb(null, addr, type === 'udp6' ? 6 : 4) });
     try {
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
