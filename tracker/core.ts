@@ -225,7 +225,9 @@ export class Tracker implements SignalSink {
     // A bounded window, so a lookup of a very popular object costs the same as any other.
     const scan = Math.min(values.length, this.cfg.lookupScanLimit);
     const asker = { peerId: s.peerId!, trackerId: this.self.id, cluster: s.cluster, rttMs: s.rttMs };
-    const peers: PeerEntry[] = orderPeers(this.candidates(values, scan), asker, m.max ?? this.cfg.defaultLookupPeers).map((v) => {
+    const max = m.max ?? this.cfg.defaultLookupPeers;
+    // +1: the asker itself may be among the candidates and is dropped by orderPeers.
+    const peers: PeerEntry[] = orderPeers(this.candidates(values, scan, max + 1), asker, max).map((v) => {
       const sameTracker = v.tracker.id === this.self.id;
       if (!sameTracker) this.routes.set(v.peerId, v.tracker, now);
       return v.chunks
@@ -294,16 +296,23 @@ export class Tracker implements SignalSink {
 
   /**
    * Live, decodable index values from a random start (so equally near holders share the load).
-   * Lazy: orderPeers stops pulling once it holds `max` same-tracker peers (the standalone case).
+   * Stops early once `max` peers of this tracker are in hand: they rank first (order-peers.ts), so
+   * nothing later could be chosen. That is the common case of a standalone tracker.
    */
-  private *candidates(values: Uint8Array[], scan: number): Generator<IndexValue> {
+  private candidates(values: Uint8Array[], scan: number, max: number): IndexValue[] {
+    const out: IndexValue[] = [];
     const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
-    for (let i = 0; i < scan; i++) {
+    let same = 0;
+    for (let i = 0; i < scan && same < max; i++) {
       const v = this.decode(values[(start + i) % values.length]);
       if (!v) continue;
-      if (v.tracker.id === this.self.id && !this.byPeer.has(v.peerId)) continue; // stale: that peer left us
-      yield v;
+      if (v.tracker.id === this.self.id) {
+        if (!this.byPeer.has(v.peerId)) continue; // stale: that peer left us
+        same++;
+      }
+      out.push(v);
     }
+    return out;
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
