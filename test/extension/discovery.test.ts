@@ -24,7 +24,7 @@ function gallerySite(): Record<string, Uint8Array | string> {
 
 const manifestHits = (o: Origin) => o.hits('/.well-known/reef.json').length;
 
-describe('opt-in discovery', () => {
+describe('opt-in discovery', { timeout: 60_000 }, () => {
   it('asks a site without a manifest once, remembers the "no", and leaves its pages alone', async () => {
     const origin = await track(startOrigin(gallerySite(), { manifest: false }));
     const b = await track(launchReefBrowser({}));
@@ -71,7 +71,7 @@ describe('opt-in discovery', () => {
   });
 });
 
-describe('default mode, one browser', () => {
+describe('default mode, one browser', { timeout: 60_000 }, () => {
   it('serves listed images as verified bytes, with no duplicate origin request, and from the cache next time', async () => {
     const files = gallerySite();
     const origin = await track(startOrigin(files));

@@ -46,7 +46,7 @@ async function announced(trackerUrl: string, manifest: Manifest, paths: string[]
   for (const p of paths) await waitForHolders(trackerUrl, manifest.objects[p].integrity, holders);
 }
 
-describe('browser to browser (default mode)', () => {
+describe('browser to browser (default mode)', { timeout: 60_000 }, () => {
   it('B gets the listed images from A over WebRTC; the origin sees no request from B for them', async () => {
     const tracker = await tracked();
     const { files, images } = gallery(6, 40_000);
@@ -104,7 +104,7 @@ describe('browser to browser (default mode)', () => {
   });
 });
 
-describe('full mode (debugger permission granted)', () => {
+describe('full mode (debugger permission granted)', { timeout: 60_000 }, () => {
   it('serves scripts, styles, JSON fetches and images from the peer: zero origin requests for listed objects', async () => {
     const tracker = await tracked();
     const files: Record<string, Uint8Array | string> = {
@@ -138,7 +138,7 @@ describe('full mode (debugger permission granted)', () => {
   });
 });
 
-describe('a reef peer (Node) and a browser', () => {
+describe('a reef peer (Node) and a browser', { timeout: 60_000 }, () => {
   it('a reef peer seeding the site serves a browser over WebRTC', async () => {
     const tracker = await tracked();
     const { files, images } = gallery(4, 30_000);

@@ -4,7 +4,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Worker } from 'playwright-core';
-import { launchChromium } from '../../support/chromium';
+import { chromium } from 'playwright-core';
+import { BASE_ARGS, CHROMIUM_PATH } from '../../support/chromium';
 import type { Options } from '../../../extension/shared/options';
 import { CHROMIUM_EXTENSION_DIR } from './build';
 
@@ -37,11 +38,24 @@ async function debuggerGrantedCopy(): Promise<string> {
   return dir;
 }
 
-export async function launchReefBrowser(options: Partial<Options>, launch: { debuggerGranted?: boolean } = {}): Promise<ReefBrowser> {
+export interface LaunchOptions {
+  debuggerGranted?: boolean;
+  /** Reuse a profile (to restart "the same browser"); it is then left on disk for the caller to remove. */
+  profileDir?: string;
+}
+
+export async function launchReefBrowser(options: Partial<Options>, launch: LaunchOptions = {}): Promise<ReefBrowser> {
   const extensionDir = launch.debuggerGranted ? await debuggerGrantedCopy() : CHROMIUM_EXTENSION_DIR;
-  const { ctx, close: closeBrowser } = await launchChromium({ extensionDir });
+  const profile = launch.profileDir ?? (await mkdtemp(join(tmpdir(), 'reef-chromium-')));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [...BASE_ARGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
+  });
   const close = async () => {
-    await closeBrowser();
+    await ctx.close().catch(() => {});
+    if (!launch.profileDir) await rm(profile, { recursive: true, force: true });
     if (extensionDir !== CHROMIUM_EXTENSION_DIR) await rm(extensionDir, { recursive: true, force: true });
   };
   const sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));

@@ -1,0 +1,96 @@
+// What a browser keeps and what it agrees to share: the IndexedDB cache across a browser restart, the
+// "fetch but never serve" switch and the per-site switch as seen by another browser, and the cache quota.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readSiteManifest } from '../../peer/seed-site';
+import { launchReefBrowser, type ReefBrowser } from './support/browser';
+import { startOrigin, type Origin } from './support/origin';
+import { galleryPage, imagesSettled, noisePng, shownImages, sri, waitForHolders } from './support/site';
+import { startTracker } from './support/tracker';
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
+  const v = await p;
+  open.push(v);
+  return v;
+}
+
+async function visit(b: ReefBrowser, origin: Origin, path: string) {
+  const page = await b.ctx.newPage();
+  await page.goto(origin.url + '/start.html');
+  await b.siteReady(origin.url);
+  const from = origin.log.length;
+  await page.goto(origin.url + path);
+  await imagesSettled(page);
+  return { page, requestsSince: () => origin.log.slice(from) };
+}
+
+const onePicture = () => {
+  const png = noisePng(50_000);
+  return { png, files: { 'index.html': galleryPage(['/pic.png']), 'start.html': '<!doctype html>', 'pic.png': png } };
+};
+
+describe('the cache', { timeout: 60_000 }, () => {
+  it('survives a browser restart: the same profile shows the page with no origin request for its images', async () => {
+    const { png, files } = onePicture();
+    const origin = await track(startOrigin(files));
+    const profileDir = await mkdtemp(join(tmpdir(), 'reef-profile-'));
+    open.push({ close: () => rm(profileDir, { recursive: true, force: true }) });
+    const first = await launchReefBrowser({}, { profileDir });
+    await visit(first, origin, '/index.html');
+    expect(origin.hits('/pic.png')).toHaveLength(1);
+    await first.close();
+
+    const again = await track(launchReefBrowser({}, { profileDir }));
+    const v = await visit(again, origin, '/index.html');
+    const [shown] = await shownImages(v.page);
+    expect(shown.integrity).toBe(sri(png));
+    expect(v.requestsSince().filter((r) => r.path === '/pic.png')).toEqual([]);
+    const tally = await again.sw.evaluate((id) => (globalThis as any).reef.tabTally(id), await again.tabIdOf(origin.url));
+    expect(tally).toMatchObject({ cache: png.length, origin: 0, peer: 0 });
+  });
+});
+
+describe('what a browser shares', { timeout: 60_000 }, () => {
+  async function holderAndFetcher(holderOptions: Record<string, unknown>, afterHolderLoad?: (a: ReefBrowser, origin: Origin) => Promise<void>) {
+    const t = await startTracker();
+    open.push({ close: t.stop });
+    const { png, files } = onePicture();
+    const origin = await track(startOrigin(files));
+    const integrity = (await readSiteManifest(origin.dir)).objects['/pic.png'].integrity;
+    const A = await track(launchReefBrowser({ trackers: [t.url], ...holderOptions }));
+    await visit(A, origin, '/index.html');
+    await afterHolderLoad?.(A, origin);
+    const B = await track(launchReefBrowser({ trackers: [t.url] }));
+    const b = await visit(B, origin, '/index.html');
+    const [shown] = await shownImages(b.page);
+    expect(shown.integrity).toBe(sri(png));
+    return { t, A, B, b, integrity, png, origin };
+  }
+
+  it('a browser set to "fetch but never serve" uploads nothing; the other gets the origin bytes', async () => {
+    const { A, B } = await holderAndFetcher({ neverServe: true });
+    expect((await A.figures()).engine.uploadedBytes).toBe(0);
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0 });
+  });
+
+  it('a site switched off in the holder is not served to peers any more', async () => {
+    const { A, B } = await holderAndFetcher({}, async (A, origin) => {
+      await A.sw.evaluate((o) => (globalThis as any).reef.saveOptions({ disabledSites: [o] }), origin.url);
+    });
+    expect((await A.figures()).engine.uploadedBytes).toBe(0);
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0 });
+  });
+
+  it('control: with sharing on, the same setup does go peer to peer', async () => {
+    const { t, A, B, integrity, png } = await holderAndFetcher({});
+    await waitForHolders(t.url, integrity, 2); // B announces its copy too
+    expect((await A.figures()).engine.uploadedBytes).toBe(png.length);
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: png.length, origin: 0 });
+  });
+});
