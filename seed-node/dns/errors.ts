@@ -8,7 +8,8 @@ export type DnsRejectCode =
   | 'DNS_ERR_BAD_NAME'
   | 'DNS_ERR_BAD_RECORD'
   | 'DNS_ERR_TRAILING_BYTES'
-  | 'DNS_ERR_DECODE';
+  | 'DNS_ERR_DECODE'
+  | 'DNS_ERR_BAD_SOURCE';
 
 export class DnsError extends Error {
   constructor(

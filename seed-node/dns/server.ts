@@ -43,8 +43,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const { udp, tcp, port } = await bindBoth(opts.host, opts.port);
 
   udp.on('message', (msg, rinfo) => {
+    // Source port 0 cannot be answered (dgram would throw): such a packet is spoofed garbage.
+    if (rinfo.port === 0) return handler.countRejected('DNS_ERR_BAD_SOURCE', rinfo.address);
     const out = handler.handle(msg, { ip: rinfo.address, transport: 'udp' });
-    if (out) udp.send(out, rinfo.port, rinfo.address);
+    if (out) udp.send(out, rinfo.port, rinfo.address, (err) => err && log.debug({ err }, 'dns: udp send failed'));
   });
   udp.on('error', (err) => log.warn({ err }, 'dns: udp socket error'));
   const conns = new Set<net.Socket>();

@@ -1,5 +1,6 @@
 // 100,000 malformed packets at a running server over UDP (plus garbage over TCP): no crash, no hang,
 // every packet accounted for, and the server still answers dig correctly afterwards.
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,5 +118,23 @@ describe('socket fuzz', () => {
     const after = await dig(t.port, 'example.com.reef.localhost', 'A', ['+tcp']);
     expect(after.status).toBe('NOERROR');
     expect(after.transport).toBe('TCP');
+  });
+  // A datagram from source port 0 cannot be answered: dgram.send would throw ERR_SOCKET_BAD_PORT inside
+  // the message handler and take the process down. Crafting one needs a raw socket (root).
+  const PY_RAW_UDP = `
+import socket, struct, sys
+port = int(sys.argv[1])
+q = bytes.fromhex('123401000001000000000000') + b'\\x07example\\x03com\\x04reef\\x09localhost\\x00\\x00\\x01\\x00\\x01'
+udp = struct.pack('!HHHH', 0, port, 8 + len(q), 0) + q
+ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 28 + len(q), 1, 0, 64, 17, 0, socket.inet_aton('127.0.0.1'), socket.inet_aton('127.0.0.1'))
+socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + udp, ('127.0.0.1', 0))
+`;
+  it.skipIf(process.getuid?.() !== 0)('survives a datagram from source port 0 (raw socket, root only)', async () => {
+    const before = t.server.stats().malformedByCode.DNS_ERR_BAD_SOURCE ?? 0;
+    for (let i = 0; i < 3; i++) execFileSync('python3', ['-c', PY_RAW_UDP, String(t.port)]);
+    const deadline = Date.now() + 2_000;
+    while ((t.server.stats().malformedByCode.DNS_ERR_BAD_SOURCE ?? 0) < before + 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(t.server.stats().malformedByCode.DNS_ERR_BAD_SOURCE).toBe(before + 3);
+    expect((await dig(t.port, 'example.com.reef.localhost', 'A')).status).toBe('NOERROR');
   });
 });
