@@ -47,6 +47,18 @@ interface PhaseResult {
   p50: number;
   p99: number;
   rssMb: number;
+  /** Tracker process CPU time per request, over the step and its drain: robust to a busy machine. */
+  cpuUsPerOp: number;
+}
+
+/** utime + stime of a process in seconds, from /proc (NaN where there is no /proc). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
 }
 
 interface Rig {
@@ -100,9 +112,11 @@ async function startRig(impl: string): Promise<Rig> {
     impl, connected, connectS, idleRssMb, results: [],
     async step(rate) {
       maxRss = rss;
+      const cpu0 = cpuSeconds(server.pid);
       const pending = workers.map((_, i) => next(i));
       workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
       const done = await Promise.all(pending);
+      const cpuS = cpuSeconds(server.pid) - cpu0;
       const h = new Histogram();
       let sent = 0;
       let received = 0;
@@ -119,9 +133,10 @@ async function startRig(impl: string): Promise<Rig> {
       const r: PhaseResult = {
         impl, ratePerSec: rate, sent, received, errors,
         throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
+        cpuUsPerOp: (cpuS * 1e6) / sent,
       };
       rig.results.push(r);
-      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB (load avg ${loadavg()[0].toFixed(1)})`);
+      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op (load avg ${loadavg()[0].toFixed(1)})`);
       return r;
     },
     async stop() {
@@ -146,12 +161,12 @@ const rows: string[] = [];
 for (const rate of RATES) {
   const byImpl = Object.fromEntries(runs.map((r) => [r.impl, r.results.find((x) => x.ratePerSec === rate)!]));
   for (const r of Object.values(byImpl)) {
-    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} |`);
+    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpuUsPerOp, 1)} | ${fmt(1e6 / r.cpuUsPerOp, 0)} |`);
   }
   if (byImpl.reef && byImpl.webtorrent) {
     const a = byImpl.reef;
     const b = byImpl.webtorrent;
-    rows.push(`| **reef / webtorrent** | ${rate} | ${fmt(a.throughput / b.throughput, 2)}x | ${fmt(a.p50 / b.p50, 2)}x | ${fmt(a.p99 / b.p99, 2)}x | | | ${fmt(a.rssMb / b.rssMb, 2)}x |`);
+    rows.push(`| **reef / webtorrent** | ${rate} | ${fmt(a.throughput / b.throughput, 2)}x | ${fmt(a.p50 / b.p50, 2)}x | ${fmt(a.p99 / b.p99, 2)}x | | | ${fmt(a.rssMb / b.rssMb, 2)}x | ${fmt(a.cpuUsPerOp / b.cpuUsPerOp, 2)}x | ${fmt(b.cpuUsPerOp / a.cpuUsPerOp, 2)}x |`);
   }
 }
 const target = runs.find((r) => r.impl === 'reef')?.results.find((x) => x.ratePerSec >= 20_000);
@@ -170,11 +185,14 @@ Load: ${CLIENTS} concurrent WebSocket clients, ${OBJECTS} objects; open loop at 
 ${DURATION_MS / 1000} s per step; operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).
 WebTorrent equivalent: announce {info_hash, peer_id}; a lookup is an announce carrying 5 offers
 (its WebSocket tracker returns peers only by forwarding offers to them). Round trip = request to reply.
+"lost" = no reply within 3 s after the step (answered later, while draining). "tracker CPU µs/op" is
+the tracker process's user+system CPU time over the step and its drain divided by requests sent: it
+does not depend on how busy the machine is, and 1e6 / it estimates what one dedicated core sustains.
 
 ${runs.map((r) => `- ${r.impl}: ${r.connected} clients connected in ${fmt(r.connectS)} s; tracker RSS with all connected ${fmt(r.idleRssMb, 0)} MB`).join('\n')}
 
-| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB |
-|---|---|---|---|---|---|---|---|
+| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB | tracker CPU µs/op | ops per tracker CPU-s |
+|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ${verdict}
