@@ -14,6 +14,8 @@ export const INDEX_DEFAULTS = {
   minRpcTimeoutMs: 150,
   /** A contact with this many consecutive failures leaves the routing table. */
   maxContactFailures: 2,
+  /** A full bucket's stalest member is pinged (to make room) only if silent this long. */
+  pingStaleAfterMs: 5 * 60_000,
   /** Replacement contacts kept per bucket, promoted when a member fails. */
   replacementsPerBucket: 4,
   /** Coral's l: a node is "full" for a key with this many values of enough TTL. */
@@ -46,6 +48,8 @@ export const INDEX_DEFAULTS = {
   /** RTT samples kept per observed cluster, and the least needed to judge it. */
   clusterSamples: 16,
   clusterMinSamples: 3,
+  /** Contacts pinged before each re-evaluation so the samples are fresh (half nearest, half random). */
+  clusterProbes: 8,
   /** Largest application payload carried by request(). */
   maxAppPayloadBytes: 8 * 1024,
   /** Largest datagram we send or accept. */

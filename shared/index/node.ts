@@ -12,7 +12,7 @@ import { CMD, STORE_STATUS, type Command } from './rpc/commands';
 import { createCodec } from './rpc/codec';
 import { RpcEngine } from './rpc/engine';
 import type { Body, ClusterAdvert, Header, Message } from './rpc/messages';
-import { RoutingTable } from './routing/table';
+import { RoutingTable, type RoutingEntry } from './routing/table';
 import { SloppyStore } from './storage/store';
 import type { Address, Authenticator, Clock, Contact, NodeId, Rng, TimerHandle, Transport } from './types';
 
@@ -128,13 +128,20 @@ export class CoralNode {
     return { ...this.engine.counters, ...this.stats, storedValues: this.stores.reduce((n, s) => n + s.size, 0) };
   }
 
+  get sentByType(): Readonly<Record<string, number>> {
+    return this.engine.sentByType;
+  }
+
   get levelCount(): number {
     return this.tables.length;
   }
 
   private buildHeader(): Omit<Header, 'txid'> {
     const now = this.clock.now();
-    const clusters: ClusterAdvert[] = this.clusters.map((c) => ({ id: c.id, size: this.tables[c.level].estimateNetworkSize(), ageS: c.ageS(now) }));
+    const clusters: ClusterAdvert[] = this.clusters.map((c) => {
+      c.noteOwnEstimate(this.tables[c.level].estimateNetworkSize());
+      return { id: c.id, size: Math.round(c.sizeEstimate), ageS: c.ageS(now) };
+    });
     return { sender: this.id, services: this.services, clusters };
   }
 
@@ -161,10 +168,14 @@ export class CoralNode {
       // Mark near buckets fresh: the self-lookup just walked them (Kademlia's join rule).
       const now = this.clock.now();
       for (const t of this.tables) t.touchedMs.fill(now, 0, Math.min(ID_BITS, t.depth() + 1));
-      this.evaluateClusters(() => {
-        this.refreshHeader();
-        done();
-      });
+      this.evaluateClusters(
+        () => {
+          this.refreshHeader();
+          done();
+        },
+        false,
+        true,
+      );
     });
   }
 
@@ -178,7 +189,7 @@ export class CoralNode {
       for (const c of t.all()) {
         if (told.has(c.address)) continue;
         told.add(c.address);
-        this.engine.oneWay(c.address, { t: 'leave' });
+        this.engine.oneWay(c.address, { t: 'leave', levels: 0xff });
       }
     }
     this.engine.close();
@@ -215,10 +226,12 @@ export class CoralNode {
   }
 
   /** Learns from every verified message: routing tables per level and cluster samples. */
-  private learn(from: Address, msg: Message, rttMs: number | undefined): void {
+  private learn(from: Address, msg: Message, measuredRttMs: number | undefined): void {
     if (idEquals(msg.sender, this.id)) return;
-    const contact: Contact = { id: msg.sender, address: from, services: msg.services, rttMs };
+    const contact: Contact = { id: msg.sender, address: from, services: msg.services, rttMs: measuredRttMs };
     const now = this.clock.now();
+    // A request carries no RTT of its own, but we may have measured this sender before.
+    const rttMs = measuredRttMs ?? this.tables[0].get(msg.sender)?.rttMs;
     this.maybePing(this.tables[0].observe(contact, now));
     for (const m of this.clusters) {
       const advert = msg.clusters[m.level - 1];
@@ -230,8 +243,8 @@ export class CoralNode {
   }
 
   /** A full bucket met a newcomer: ping its stalest member; evict it if it does not answer. */
-  private maybePing(stale: Contact | undefined): void {
-    if (!stale) return;
+  private maybePing(stale: RoutingEntry | undefined): void {
+    if (!stale || this.clock.now() - stale.lastSeenMs < this.config.pingStaleAfterMs) return;
     const key = idKey(stale.id);
     if (this.pinging.has(key)) return;
     this.pinging.add(key);
@@ -251,8 +264,8 @@ export class CoralNode {
       case 'ping':
         return reply({ t: 'pong' });
       case 'leave':
-        for (const t of this.tables) t.remove(msg.sender);
-        for (const m of this.clusters) m.forget({ id: msg.sender, address: from, services: 0 });
+        for (let l = 0; l < this.tables.length; l++) if (b.levels & (1 << l)) this.tables[l].remove(msg.sender);
+        if (b.levels === 0xff) for (const m of this.clusters) m.forget({ id: msg.sender, address: from, services: 0 });
         return;
       case 'findNode':
         if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
@@ -546,9 +559,43 @@ export class CoralNode {
         this.putOnce(rec, () => {});
       }
     }
-    if (now - this.lastClusterEvalMs >= this.config.clusterEvalIntervalMs) this.evaluateClusters(() => {});
+    // A node still alone in a cluster looks again every tick: it has nothing to lose by moving.
+    const alone = this.clusters.some((m) => this.tables[m.level].size === 0);
+    if (alone || now - this.lastClusterEvalMs >= this.config.clusterEvalIntervalMs) this.evaluateClusters(() => this.refreshHeader(), true);
     this.refreshHeader();
     this.scheduleTick(this.config.maintenanceIntervalMs);
+  }
+
+  /** Fresh RTT and cluster samples before re-evaluating: ping our nearest and a few random contacts. */
+  private probeClusters(done: () => void): void {
+    const all = this.tables[0].all();
+    const near = all.filter((c) => c.rttMs !== undefined).sort((a, b) => a.rttMs! - b.rttMs!);
+    const pick = new Set(near.slice(0, Math.ceil(this.config.clusterProbes * 0.75)));
+    for (let i = 0; i < this.config.clusterProbes && pick.size < this.config.clusterProbes && all.length; i++) pick.add(all[Math.floor(this.rng() * all.length)]);
+    let left = pick.size;
+    if (left === 0) return this.enrichSamples(done);
+    for (const c of pick) this.call(c, { t: 'ping' }, () => --left === 0 && this.enrichSamples(done));
+  }
+
+  /**
+   * For near-looking clusters with too few samples to judge, ask one member for a few more members
+   * of its cluster and ping them: merging clusters then takes one evaluation, not many.
+   */
+  private enrichSamples(done: () => void): void {
+    const asks: Array<{ level: number; via: Contact }> = [];
+    for (const m of this.clusters) for (const u of m.undersampled(2)) asks.push({ level: m.level, via: u.via });
+    let left = asks.length;
+    if (left === 0) return done();
+    const finish = () => --left === 0 && done();
+    for (const a of asks) {
+      this.call(a.via, { t: 'findNode', level: a.level, target: this.id }, (r) => {
+        if (!r || r.body.t !== 'nodes') return finish();
+        const more = r.body.contacts.filter((c) => !idEquals(c.id, this.id)).slice(0, this.config.clusterMinSamples);
+        let pending = more.length;
+        if (pending === 0) return finish();
+        for (const c of more) this.call(c, { t: 'ping' }, () => --pending === 0 && finish());
+      });
+    }
   }
 
   private refreshOneBucket(level: number, now: number): void {
@@ -566,22 +613,25 @@ export class CoralNode {
   }
 
   /** Re-evaluates membership at every cluster level; joins a new cluster's DHT by a self-lookup in it. */
-  evaluateClusters(done: () => void): void {
+  evaluateClusters(done: () => void, probe = false, joining = false): void {
+    this.lastClusterEvalMs = this.clock.now();
+    if (probe) return this.probeClusters(() => this.evaluateClusters(done));
     const now = this.clock.now();
-    this.lastClusterEvalMs = now;
     let left = this.clusters.length;
     if (left === 0) return done();
     const finish = () => {
       if (--left === 0) done();
     };
     for (const m of this.clusters) {
-      const choice = m.evaluate(this.tables[m.level].estimateNetworkSize(), now);
+      const choice = m.evaluate(m.sizeEstimate, now) ?? (joining ? m.provisional(now) : null);
       if (!choice) {
         finish();
         continue;
       }
       m.switchTo(choice);
       this.stats.clusterSwitches++;
+      // Tell the old cluster's members, or they keep counting us (and overestimate its size).
+      for (const c of this.tables[m.level].all()) this.engine.oneWay(c.address, { t: 'leave', levels: 1 << m.level });
       this.tables[m.level].clear();
       this.refreshHeader();
       if (choice.via.length === 0) {

@@ -45,6 +45,8 @@ export function newClusterId(rng: Rng): number {
 export class ClusterMembership {
   id: number;
   createdAtMs: number;
+  /** Our cluster's size, smoothed over our own estimate and what fellow members advertise. */
+  sizeEstimate = 1;
   private readonly observed = new Map<number, ObservedCluster>();
   private readonly memberOf = new Map<string, number>(); // node -> cluster it was last seen in
 
@@ -74,7 +76,10 @@ export class ClusterMembership {
       c = { id: advert.id, size: advert.size, ageS: advert.ageS, seenAtMs: nowMs, samples: new Map() };
       this.observed.set(advert.id, c);
     }
-    c.size = nowMs - c.seenAtMs > HOUR_MS ? advert.size : Math.max(c.size, advert.size);
+    // Size estimates are noisy (each member extrapolates from its own routing table): smooth them,
+    // never take the maximum, or two clusters can each look like the larger one to the other.
+    c.size = nowMs - c.seenAtMs > HOUR_MS ? advert.size : 0.7 * c.size + 0.3 * advert.size;
+    if (advert.id === this.id) this.sizeEstimate = 0.9 * this.sizeEstimate + 0.1 * advert.size;
     c.ageS = Math.max(c.ageS, advert.ageS);
     c.seenAtMs = nowMs;
     const s = c.samples.get(key);
@@ -148,7 +153,50 @@ export class ClusterMembership {
     return null;
   }
 
+  /**
+   * Clusters that look near (every sample under the threshold) but have too few samples to judge,
+   * largest first, each with one near member to ask for more members.
+   */
+  undersampled(max: number): Array<{ id: number; via: Contact }> {
+    const out: Array<{ id: number; size: number; via: Contact }> = [];
+    for (const c of this.observed.values()) {
+      if (c.id === this.id || c.samples.size === 0 || this.nearFraction(c) !== null) continue;
+      let via: Sample | undefined;
+      let allNear = true;
+      for (const s of c.samples.values()) {
+        if (s.rttMs >= this.rttThresholdMs) allNear = false;
+        else if (!via || s.rttMs < via.rttMs) via = s;
+      }
+      if (allNear && via) out.push({ id: c.id, size: c.size, via: via.contact });
+    }
+    out.sort((a, b) => b.size - a.size);
+    return out.slice(0, max);
+  }
+
+  /**
+   * A newcomer's first pick, before it has enough samples for the 80% rule: the largest cluster
+   * among nodes it measured under the threshold. The next evaluation confirms it or leaves it.
+   */
+  provisional(nowMs: number): ClusterChoice | null {
+    let best: ObservedCluster | null = null;
+    for (const c of this.observed.values()) {
+      if (c.id === this.id) continue;
+      let near = false;
+      for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near = true;
+      if (near && (!best || this.beats(c.size, c.id, best.size, best.id, Math.min(c.ageS, best.ageS) * 1000))) best = c;
+    }
+    if (!best) return null;
+    const via = [...best.samples.values()].sort((a, b) => a.rttMs - b.rttMs).map((s) => s.contact);
+    return { id: best.id, createdAtMs: nowMs - best.ageS * 1000, via };
+  }
+
+  /** Folds this node's own routing-table estimate into the smoothed size. */
+  noteOwnEstimate(size: number): void {
+    this.sizeEstimate = 0.8 * this.sizeEstimate + 0.2 * size;
+  }
+
   switchTo(choice: ClusterChoice): void {
+    this.sizeEstimate = this.observed.get(choice.id)?.size ?? 1;
     this.id = choice.id;
     this.createdAtMs = choice.createdAtMs;
   }

@@ -133,13 +133,13 @@ class Reader {
     const n = this.u8();
     if (n > max) throw new Malformed('string-too-long');
     this.need(n);
-    let s = '';
+    const start = this.o;
     for (let i = 0; i < n; i++) {
-      const c = this.buf[this.o++];
+      const c = this.buf[start + i];
       if (c < 0x20 || c > 0x7e) throw new Malformed('bad-char');
-      s += String.fromCharCode(c);
     }
-    return s;
+    this.o += n;
+    return String.fromCharCode.apply(null, this.buf.subarray(start, start + n) as unknown as number[]);
   }
   blob(max: number): Uint8Array {
     const n = this.u16();
@@ -170,7 +170,9 @@ function writeBody(w: Writer, b: Body): void {
   switch (b.t) {
     case 'ping':
     case 'pong':
+      return;
     case 'leave':
+      w.u8(b.levels);
       return;
     case 'findNode':
       w.u8(b.level);
@@ -239,7 +241,7 @@ function readBody(r: Reader, kind: number, cmd: number, maxBlob: number): Body {
     case CMD.ping:
       return req ? { t: 'ping' } : { t: 'pong' };
     case CMD.leave:
-      return { t: 'leave' };
+      return { t: 'leave', levels: r.u8() };
     case CMD.findNode:
       return req ? { t: 'findNode', level: r.level(), target: r.bytes(ID_BYTES) } : { t: 'nodes', contacts: r.contacts() };
     case CMD.findValue: {

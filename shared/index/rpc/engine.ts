@@ -56,6 +56,8 @@ export interface RpcEngineDeps {
 
 export class RpcEngine {
   readonly counters = emptyRpcCounters();
+  /** Requests sent per body type (ping, findNode, ...), for metrics. */
+  readonly sentByType: Record<string, number> = {};
   private readonly pending = new Map<number, Pending>();
   private nextTxid: number;
   private closed = false;
@@ -89,6 +91,7 @@ export class RpcEngine {
     }, timeoutMs);
     this.pending.set(txid, { to, sentAtMs: this.deps.clock.now(), timer, cb });
     this.counters.requestsSent++;
+    this.sentByType[body.t] = (this.sentByType[body.t] ?? 0) + 1;
     this.send(to, txid, body);
   }
 

@@ -35,7 +35,8 @@ export type Body =
   | { t: 'app'; name: string; payload: Uint8Array }
   | { t: 'appReply'; payload: Uint8Array }
   | { t: 'error'; code: string }
-  | { t: 'leave' };
+  /** Bit i set: the sender left our shared cluster at level i (all bits: it is shutting down). */
+  | { t: 'leave'; levels: number };
 
 export type Message = Header & { body: Body };
 export type BodyType = Body['t'];

@@ -82,21 +82,29 @@ function regionPurity(tn: Testnet): number {
   return alive.length ? good / alive.length : 0;
 }
 
-export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?: TestnetOptions } = {}): Promise<SimReport> {
+export interface PhaseInfo {
+  phase: string;
+  wallSeconds: number;
+  virtualSeconds: number;
+  packets: number;
+  requestsByType: Record<string, number>;
+  clusters: number[];
+}
+
+function phaseInfo(tn: Testnet, phase: string, wall0: number): PhaseInfo {
+  const by: Record<string, number> = {};
+  for (const n of tn.nodes) for (const [k, v] of Object.entries(n.sentByType)) by[k] = (by[k] ?? 0) + v;
+  return { phase, wallSeconds: (performance.now() - wall0) / 1000, virtualSeconds: tn.clock.now() / 1000, packets: tn.network.counters.sent, requestsByType: by, clusters: clusterCounts(tn) };
+}
+
+export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?: TestnetOptions; onPhase?: (p: PhaseInfo) => void } = {}): Promise<SimReport> {
+  const phaseLog = (tn: Testnet, label: string, wall0: number) => opts.onPhase?.(phaseInfo(tn, label, wall0));
   const o = { ...SCENARIO_DEFAULTS, ...opts };
   const wall0 = performance.now();
   const hotKey = new Uint8Array(20).fill(0xab);
   const hotKeyId = idKey(hotKey);
   const hotStores = new Map<string, number[]>(); // "node level" -> store times
-  const init: CoralInit = {
-    k: 8,
-    ...o.init,
-    onStore: (level, key, nowMs) => {
-      if (idKey(key) !== hotKeyId) return;
-      const id = `${nowMs === -1 ? '' : ''}${level}`;
-      void id;
-    },
-  };
+  const init: CoralInit = { k: 8, ...o.init };
   const tn = await createTestnet(0, { seed: o.seed, ...opts.testnet, network: { regions: o.regions, ...opts.testnet?.network }, init });
   const rng = tn.rng;
   // Per-node store listener: wrap creation so each node's listener knows who it is.
@@ -117,7 +125,9 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
     slot.name = node.address;
     await tn.run(20);
   }
+  phaseLog(tn, 'joined', wall0);
   await tn.run(o.settleMs);
+  phaseLog(tn, 'settled', wall0);
 
   // Objects, each announced by a few holders.
   const objects: Array<{ key: NodeId; holders: string[] }> = [];
@@ -171,6 +181,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
   }
   await tn.run(30_000);
   await Promise.all(pending);
+  phaseLog(tn, 'gets', wall0);
 
   // Hot key: every live node puts it once a minute, at a random moment of each minute.
   let maxRoot = 0;
@@ -183,6 +194,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
       tn.clock.setTimeout(() => void s.node.put(hotKey, new TextEncoder().encode(s.node.address), o.hotTtlMs).catch(() => {}), s.at - t0);
     }
     await tn.run(o.hotMinutes * 60_000 + 30_000);
+    phaseLog(tn, 'hot', wall0);
     for (const times of hotStores.values()) {
       times.sort((a, b) => a - b);
       let j = 0;
