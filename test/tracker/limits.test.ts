@@ -68,6 +68,19 @@ describe('tracker limits', () => {
     await expect(good.heartbeat()).resolves.toMatchObject({ objects: 0 });
   });
 
+  it('an occasional bad frame is forgiven: strikes refill over time', async () => {
+    const clock = new ManualClock();
+    const s = await server({ clock, config: { maxStrikes: 3, strikeRefillMs: 1_000, idleTimeoutMs: 1e9 } });
+    const c = await client(s.url, 'clumsy');
+    for (let i = 0; i < 20; i++) {
+      await expect(c.lookup('not an sri')).rejects.toMatchObject({ code: 'bad-message' });
+      clock.advance(1_000);
+    }
+    await expect(c.heartbeat()).resolves.toMatchObject({ type: 'heartbeat-ack' });
+    for (let i = 0; i < 4; i++) c.sendRaw('junk'); // a burst beyond the budget still disconnects
+    expect((await c.closed).code).toBe(4001);
+  });
+
   it('announcements expire after their TTL unless heartbeats refresh them', async () => {
     const clock = new ManualClock();
     const s = await server({ clock, config: { announceTtlMs: 1_000, refreshAfterMs: 500, idleTimeoutMs: 1e9 } });
