@@ -28,7 +28,7 @@ const QR = 0x8000;
 export function intakeQuery(buf: Uint8Array, limits: Pick<DnsLimits, 'maxQueryBytes' | 'maxQueryAdditionals'>): QueryIntake {
   if (buf.length < 12) return { ok: false, code: 'DNS_ERR_TOO_SHORT', reply: 'drop' };
   if (buf.length > limits.maxQueryBytes) return { ok: false, code: 'DNS_ERR_TOO_LARGE', reply: 'drop' };
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
   const id = b.readUInt16BE(0);
   const flags = b.readUInt16BE(2);
   // Never answer a response: that is how reflection loops between servers start.
@@ -67,7 +67,8 @@ export function intakeQuery(buf: Uint8Array, limits: Pick<DnsLimits, 'maxQueryBy
       name: q.name,
       type: q.type,
       class: q.class ?? 'IN',
-      question: Buffer.from(b.subarray(12, questionEnd)),
+      // A view, not a copy: sockets hand us a fresh buffer per message and never reuse it.
+      question: b.subarray(12, questionEnd),
       ...(opt ? { edns: { udpPayloadSize: opt.udpPayloadSize ?? 512, version: opt.ednsVersion ?? 0 } } : {}),
       sizeBytes: b.length,
     },

@@ -46,7 +46,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     // Source port 0 cannot be answered (dgram would throw): such a packet is spoofed garbage.
     if (rinfo.port === 0) return handler.countRejected('DNS_ERR_BAD_SOURCE', rinfo.address);
     const out = handler.handle(msg, { ip: rinfo.address, transport: 'udp' });
-    if (out) udp.send(out, rinfo.port, rinfo.address, (err) => err && log.debug({ err }, 'dns: udp send failed'));
+    // No callback: Node then completes small sends synchronously; failures surface as 'error' events.
+    if (out) udp.send(out, rinfo.port, rinfo.address);
   });
   udp.on('error', (err) => log.warn({ err }, 'dns: udp socket error'));
   const conns = new Set<net.Socket>();

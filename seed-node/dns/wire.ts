@@ -115,6 +115,22 @@ export class WireWriter {
 
   /** Registers every suffix of the raw question name (read from the bytes, so keys match exactly). */
   private rememberSuffixes(raw: Buffer, at: number): void {
+    if (raw.length < 2 || raw[0] === 0) return;
+    // One string for the whole name with '.' where each later length byte stands, unless a label
+    // itself holds a '.' byte (then the text would be ambiguous: build keys label by label).
+    const dotted = Buffer.allocUnsafe(raw.length);
+    let i = 0;
+    for (; i < raw.length && raw[i] !== 0; i += 1 + raw[i]) {
+      const label = raw.subarray(i + 1, i + 1 + raw[i]);
+      if (label.includes(0x2e)) return this.rememberSuffixesSlow(raw, at);
+      dotted[i] = 0x2e;
+      label.copy(dotted, i + 1);
+    }
+    const text = dotted.toString('latin1', 1, i).toLowerCase();
+    for (let k = 0; k < i; k += 1 + raw[k]) this.names.set(k === 0 ? text : text.slice(k), at + k);
+  }
+
+  private rememberSuffixesSlow(raw: Buffer, at: number): void {
     const starts: number[] = [];
     for (let i = 0; i < raw.length && raw[i] !== 0; i += 1 + raw[i]) starts.push(i);
     let key = '';
