@@ -4,6 +4,7 @@ import { registerKeygen } from './commands/keygen';
 import { registerManifest } from './commands/manifest';
 import { registerPeer } from './commands/peer';
 import { registerTracker } from './commands/tracker';
+import { registerSim } from './commands/sim';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerManifest(program);
   registerKeygen(program);
   registerTracker(program);
+  registerSim(program);
   registerPeer(program);
   applyToAll(program, (c) => c.exitOverride().showHelpAfterError());
   return program;

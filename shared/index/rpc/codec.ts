@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../config';
 import { ID_BYTES } from '../id';
 import type { Authenticator, Contact } from '../types';
 import { CMD, KIND, MAGIC, type Command, type Kind } from './commands';
-import type { Body, ClusterAdvert, Message } from './messages';
+import type { Body, ClusterAdvert, Header, Message } from './messages';
 
 export const HEADER_FIXED_BYTES = 29;
 const CLUSTER_ADVERT_BYTES = 14;
@@ -272,6 +272,8 @@ function readBody(r: Reader, kind: number, cmd: number, maxBlob: number): Body {
 export interface Codec {
   /** Encodes, signs and returns a fresh packet. Throws only for local mistakes (oversized message). */
   encode(msg: Message, errorCmd?: Command): Uint8Array;
+  /** Same as encode, without building a Message first (the hot path). */
+  encodeParts(header: Omit<Header, 'txid'>, txid: number, body: Body, errorCmd?: Command): Uint8Array;
   decode(packet: Uint8Array): DecodeResult;
 }
 
@@ -283,15 +285,20 @@ export function createCodec(auth: Authenticator, maxPacketBytes: number): Codec 
   const scratch = new Uint8Array(maxPacketBytes);
   const tagBytes = auth.tagBytes;
   const maxBlob = maxPacketBytes;
-  return {
+  const writer = new Writer(scratch.subarray(0, maxPacketBytes - tagBytes));
+  const codec: Codec = {
     encode(msg, errorCmd) {
-      const w = new Writer(scratch.subarray(0, maxPacketBytes - tagBytes));
-      const [kind, wireCmd] = WIRE[msg.body.t];
+      return codec.encodeParts(msg, msg.txid, msg.body, errorCmd);
+    },
+    encodeParts(msg, txid, body, errorCmd) {
+      const w = writer;
+      w.o = 0;
+      const [kind, wireCmd] = WIRE[body.t];
       w.u8(MAGIC);
       w.u8(PROTOCOL_VERSION);
       w.u8(kind);
       w.u8(kind === KIND.error && errorCmd !== undefined ? errorCmd : wireCmd);
-      w.u32(msg.txid);
+      w.u32(txid);
       w.bytes(msg.sender);
       w.u8(msg.services);
       const n = Math.min(msg.clusters.length, MAX_CLUSTER_LEVELS);
@@ -302,7 +309,7 @@ export function createCodec(auth: Authenticator, maxPacketBytes: number): Codec 
         w.u32(Math.min(c.size, 0xffffffff));
         w.u32(Math.min(c.ageS, 0xffffffff));
       }
-      writeBody(w, msg.body);
+      writeBody(w, body);
       const end = w.o;
       auth.sign(scratch.subarray(0, end), scratch.subarray(end, end + tagBytes));
       return scratch.slice(0, end + tagBytes);
@@ -334,4 +341,5 @@ export function createCodec(auth: Authenticator, maxPacketBytes: number): Codec 
       }
     },
   };
+  return codec;
 }

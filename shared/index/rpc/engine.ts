@@ -71,7 +71,7 @@ export class RpcEngine {
   }
 
   private send(to: Address, txid: number, body: Body, errorCmd?: Command): void {
-    const packet = this.deps.codec.encode({ ...this.deps.header(), txid, body }, errorCmd);
+    const packet = this.deps.codec.encodeParts(this.deps.header(), txid, body, errorCmd);
     try {
       this.deps.transport.send(to, packet);
       this.counters.packetsSent++;
