@@ -157,6 +157,7 @@ for (const rate of RATES) for (const rig of runs) await rig.step(rate);
 for (const rig of runs) await rig.stop();
 
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const ratio = (n: number) => (Number.isFinite(n) ? `${n.toPrecision(2)}x` : '-');
 const rows: string[] = [];
 for (const rate of RATES) {
   const byImpl = Object.fromEntries(runs.map((r) => [r.impl, r.results.find((x) => x.ratePerSec === rate)!]));
@@ -166,7 +167,7 @@ for (const rate of RATES) {
   if (byImpl.reef && byImpl.webtorrent) {
     const a = byImpl.reef;
     const b = byImpl.webtorrent;
-    rows.push(`| **reef / webtorrent** | ${rate} | ${fmt(a.throughput / b.throughput, 2)}x | ${fmt(a.p50 / b.p50, 2)}x | ${fmt(a.p99 / b.p99, 2)}x | | | ${fmt(a.rssMb / b.rssMb, 2)}x | ${fmt(a.cpuUsPerOp / b.cpuUsPerOp, 2)}x | ${fmt(b.cpuUsPerOp / a.cpuUsPerOp, 2)}x |`);
+    rows.push(`| **reef / webtorrent** | ${rate} | ${ratio(a.throughput / b.throughput)} | ${ratio(a.p50 / b.p50)} | ${ratio(a.p99 / b.p99)} | | | ${ratio(a.rssMb / b.rssMb)} | ${ratio(a.cpuUsPerOp / b.cpuUsPerOp)} | ${ratio(b.cpuUsPerOp / a.cpuUsPerOp)} |`);
   }
 }
 const target = runs.find((r) => r.impl === 'reef')?.results.find((x) => x.ratePerSec >= 20_000);
@@ -184,7 +185,9 @@ Both trackers run at the same time and the steps alternate between them. Load av
 Load: ${CLIENTS} concurrent WebSocket clients, ${OBJECTS} objects; open loop at a fixed offered rate for
 ${DURATION_MS / 1000} s per step; operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).
 WebTorrent equivalent: announce {info_hash, peer_id}; a lookup is an announce carrying 5 offers
-(its WebSocket tracker returns peers only by forwarding offers to them). Round trip = request to reply.
+(its WebSocket tracker returns peers only by forwarding offers to them, so its lookup also costs it
+5 sends to other peers). Round trip = request to reply; "round trips/s" = replies received during
+the step and a 3 s grace period, divided by that time.
 "lost" = no reply within 3 s after the step (answered later, while draining). "tracker CPU µs/op" is
 the tracker process's user+system CPU time over the step and its drain divided by requests sent: it
 does not depend on how busy the machine is, and 1e6 / it estimates what one dedicated core sustains.
