@@ -22,7 +22,7 @@ const ready: Promise<Running> = configured.then(async (opts) => {
   const store = await IdbChunkStore.open({ quotaBytes: opts.cacheQuotaBytes });
   const reef = createBrowserEngine(() => options!, store, (s) => (lastStats = s));
   await reef.engine.start();
-  return { store, reef, pipeline: new ObjectPipeline(reef.engine, store) };
+  return { store, reef, pipeline: new ObjectPipeline(reef.engine) };
 });
 
 export const offscreenHandlers: HandlerMap<'offscreen'> = {
@@ -41,6 +41,10 @@ export const offscreenHandlers: HandlerMap<'offscreen'> = {
   async 'fetch-object'(req) {
     const { pipeline } = await ready;
     return pipeline.deliver(req);
+  },
+  async 'prefetch-object'(req) {
+    const { pipeline } = await ready;
+    return pipeline.prefetch(req);
   },
   async 'engine-figures'() {
     const { pipeline, reef } = await ready;

@@ -21,7 +21,9 @@ export const CACHE_DB_NAME = 'reef-cache';
 
 export class IdbChunkStore implements ChunkStore {
   private totalBytes = 0;
-  private readonly writing = new Set<Promise<void>>();
+  /** Chunks accepted but not yet written; `writes` is the chain of IndexedDB writes, one at a time. */
+  private readonly pending = new Map<string, Uint8Array>();
+  private writes: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly db: IDBPDatabase<CacheSchema>,
@@ -47,25 +49,41 @@ export class IdbChunkStore implements ChunkStore {
 
   async setQuota(quotaBytes: number): Promise<void> {
     this.quotaBytes = quotaBytes;
-    await this.evict(null);
+    // Through the write chain: eviction must not interleave with a write's accounting.
+    this.writes = this.writes.then(() => this.evict(null)).catch(() => {});
+    await this.writes;
   }
 
   async getChunk(integrity: string, index: number): Promise<Uint8Array | undefined> {
+    const queued = this.pending.get(pendingKey(integrity, index));
+    if (queued) return queued;
     const bytes = await this.db.get('chunks', [integrity, index]);
     if (bytes) void this.touch(integrity);
     return bytes;
   }
 
+  /**
+   * Records the chunk at once (readable through getChunk from this moment) and writes it to IndexedDB behind,
+   * in order. The fetch engine marks a chunk as held, and tells peers, when this resolves: waiting for the disk
+   * here would announce an object late, or not at all to links already open.
+   */
   putChunk(integrity: string, index: number, bytes: Uint8Array, meta: ChunkMeta): Promise<void> {
-    const w = this.putChunkNow(integrity, index, bytes, meta);
-    this.writing.add(w);
-    void w.catch(() => {}).finally(() => this.writing.delete(w));
-    return w;
+    const key = pendingKey(integrity, index);
+    // Copy: the caller's view may share a larger buffer, and a view into it would store the whole buffer.
+    const copy = bytes.slice();
+    this.pending.set(key, copy);
+    this.writes = this.writes
+      .then(() => this.putChunkNow(integrity, index, copy, meta))
+      .catch(() => {}) // a failed write only means the chunk is not cached; it was verified and served already
+      .finally(() => {
+        if (this.pending.get(key) === copy) this.pending.delete(key);
+      });
+    return Promise.resolve();
   }
 
-  /** Resolves when every putChunk started so far has finished (IndexedDB writes are slower than a fetch's end). */
+  /** Resolves when every chunk put so far is in IndexedDB. */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.writing]);
+    await this.writes;
   }
 
   private async putChunkNow(integrity: string, index: number, bytes: Uint8Array, meta: ChunkMeta): Promise<void> {
@@ -78,8 +96,7 @@ export class IdbChunkStore implements ChunkStore {
       rec.have.sort((a, b) => a - b);
       rec.bytes += bytes.byteLength;
       this.totalBytes += bytes.byteLength;
-      // Copy: a view into a larger buffer would store the whole buffer.
-      await tx.objectStore('chunks').put(bytes.slice(), [integrity, index]);
+      await tx.objectStore('chunks').put(bytes, [integrity, index]);
     }
     rec.lastUsedMs = this.now();
     await objects.put(rec);
@@ -88,11 +105,13 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   async holdings(): Promise<StoreHolding[]> {
+    await this.settled();
     return (await this.db.getAll('objects')).map(({ integrity, chunkCount, have, site }) => ({ integrity, chunkCount, have, site }));
   }
 
   /** The whole object if every chunk is held (chunks concatenated in order), else undefined. */
   async getObject(integrity: string): Promise<{ bytes: Uint8Array; type: string } | undefined> {
+    await this.settled();
     const rec = await this.db.get('objects', integrity);
     if (!rec || rec.have.length !== rec.chunkCount) return undefined;
     const out = new Uint8Array(rec.size);
@@ -108,6 +127,11 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   async deleteObject(integrity: string): Promise<void> {
+    await this.settled();
+    await this.deleteNow(integrity);
+  }
+
+  private async deleteNow(integrity: string): Promise<void> {
     const tx = this.db.transaction(['chunks', 'objects'], 'readwrite');
     const rec = await tx.objectStore('objects').get(integrity);
     if (rec) {
@@ -145,6 +169,10 @@ export class IdbChunkStore implements ChunkStore {
       }
       cursor = await cursor.continue();
     }
-    for (const integrity of victims) await this.deleteObject(integrity);
+    for (const integrity of victims) await this.deleteNow(integrity);
   }
+}
+
+function pendingKey(integrity: string, index: number): string {
+  return `${integrity} ${index}`;
 }

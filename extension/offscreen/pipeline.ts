@@ -12,7 +12,6 @@ export type ObjectRequest = FetchRequest;
 /** The part of the fetch engine this side uses. */
 export interface ObjectFetcher {
   fetchObject(req: FetchRequest): Promise<EngineResult>;
-  policyChanged(): void;
 }
 
 export type Tally = Source & { cache: number };
@@ -21,27 +20,34 @@ export class ObjectPipeline {
   /** Bytes handed to pages, by source (whole chunks). */
   readonly delivered: Tally = { peer: 0, seed: 0, origin: 0, cache: 0 };
 
-  constructor(
-    private readonly fetcher: ObjectFetcher,
-    private readonly store: { settled(): Promise<void> },
-  ) {}
+  constructor(private readonly fetcher: ObjectFetcher) {}
 
   async deliver(req: ObjectRequest): Promise<FetchResult> {
+    const got = await this.fetchVerified(req);
+    if ('reason' in got) return { ok: false, reason: got.reason };
+    return ok(got.bytes, req.entry, got.sources);
+  }
+
+  /** Fetches into the cache and reports where the bytes came from and how long it took, without the bytes. */
+  async prefetch(req: ObjectRequest): Promise<{ ok: true; sources: Tally; ms: number } | { ok: false; reason: string }> {
+    const started = performance.now();
+    const got = await this.fetchVerified(req);
+    if ('reason' in got) return { ok: false, reason: got.reason };
+    return { ok: true, sources: got.sources, ms: performance.now() - started };
+  }
+
+  private async fetchVerified(req: ObjectRequest): Promise<{ bytes: Uint8Array; sources: Tally } | { reason: string }> {
     let got: EngineResult;
     try {
       got = await this.fetcher.fetchObject({ ...req, range: undefined });
     } catch (err) {
-      return { ok: false, reason: (err as Error).message || String(err) };
+      return { reason: (err as Error).message || String(err) };
     }
     // The engine verified every chunk; this whole-object check costs one native SHA-256 and guards the seam.
-    if (!(await verifyObject(got.bytes, req.entry))) return { ok: false, reason: 'assembled bytes do not match the manifest' };
-    // The engine announces an object when its fetch ends, from what the store holds by then; IndexedDB writes
-    // can still be in flight at that moment. Once they are done, have it announce again (policyChanged
-    // re-announces everything held), so peers can find this copy.
-    void this.store.settled().then(() => this.fetcher.policyChanged());
+    if (!(await verifyObject(got.bytes, req.entry))) return { reason: 'assembled bytes do not match the manifest' };
     const sources: Tally = { peer: got.source.peer, seed: got.source.seed, origin: got.source.origin, cache: got.source.cache };
     for (const k of Object.keys(sources) as Array<keyof Tally>) this.delivered[k] += sources[k];
-    return ok(got.bytes, req.entry, sources);
+    return { bytes: got.bytes, sources };
   }
 }
 

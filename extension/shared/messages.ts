@@ -50,6 +50,11 @@ export interface Handlers {
   };
   offscreen: {
     'fetch-object': { data: { site: string; path: string; entry: ManifestObject; originUrl: string }; reply: FetchResult };
+    /** Fetch into the cache without handing the bytes back (warming the cache; benchmarks). */
+    'prefetch-object': {
+      data: { site: string; path: string; entry: ManifestObject; originUrl: string };
+      reply: { ok: true; sources: Source & { cache: number }; ms: number } | { ok: false; reason: string };
+    };
     'engine-figures': { data: null; reply: Figures };
     /** The offscreen document cannot read storage (only runtime is available there): options are pushed to it. */
     'configure': { data: Options; reply: true };
