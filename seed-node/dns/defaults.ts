@@ -42,6 +42,7 @@ export const DNS_DEFAULTS = {
   /** TCP: idle connections are closed; at most this many at once. */
   tcpIdleTimeoutMs: 10_000,
   maxTcpConnections: 256,
+  maxTcpConnectionsPerSource: 16,
 };
 
 export type DnsLimits = typeof DNS_DEFAULTS;

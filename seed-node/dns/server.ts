@@ -53,10 +53,25 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const conns = new Set<net.Socket>();
   tcp.maxConnections = limits.maxTcpConnections;
   tcp.on('drop', () => handler.stats.tcpRejected++);
+  const perSource = new Map<string, number>();
   tcp.on('connection', (sock) => {
+    // One source cannot hold all TCP slots (slow clients would starve the truncation fallback of others).
+    const ip = sock.remoteAddress ?? '';
+    const n = perSource.get(ip) ?? 0;
+    if (n >= limits.maxTcpConnectionsPerSource) {
+      handler.stats.tcpRejected++;
+      sock.destroy();
+      return;
+    }
+    perSource.set(ip, n + 1);
     handler.stats.tcpConnections++;
     conns.add(sock);
-    sock.on('close', () => conns.delete(sock));
+    sock.on('close', () => {
+      conns.delete(sock);
+      const left = (perSource.get(ip) ?? 1) - 1;
+      if (left > 0) perSource.set(ip, left);
+      else perSource.delete(ip);
+    });
     serveTcpConnection(sock, handler, limits, log);
   });
   log.info({ host: opts.host, port, zone }, 'dns: serving');

@@ -138,3 +138,31 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + u
     expect((await dig(t.port, 'example.com.reef.localhost', 'A')).status).toBe('NOERROR');
   });
 });
+
+describe('TCP connection limits', () => {
+  it('caps connections per source; idle ones are closed; a fresh client is served afterwards', async () => {
+    const t = await createDnsTestnet({ clusters: [{}, {}], limits: { maxTcpConnectionsPerSource: 3, tcpIdleTimeoutMs: 500 } });
+    try {
+      const open = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          new Promise<{ closedAt: () => number | undefined }>((res) => {
+            let closedAt: number | undefined;
+            const s = net.connect(t.port, '127.0.0.1', () => res({ closedAt: () => closedAt }));
+            s.on('error', () => {});
+            s.on('close', () => (closedAt = Date.now()));
+          }),
+        ),
+      );
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 200));
+      // Two of the five were refused at once; three are held until the idle timeout.
+      expect(open.filter((o) => o.closedAt() !== undefined)).toHaveLength(2);
+      expect(t.server.stats().tcpRejected).toBe(2);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(open.every((o) => o.closedAt() !== undefined && o.closedAt()! - t0 < 1_000)).toBe(true);
+      expect((await dig(t.port, 'example.com.reef.localhost', 'A', ['+tcp'])).status).toBe('NOERROR');
+    } finally {
+      await t.close();
+    }
+  });
+});
