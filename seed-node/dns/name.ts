@@ -92,6 +92,8 @@ export function classifyName(qname: string, zone: string): ClassifiedName | null
   const originHost = labels.join('.');
   // No TLD is numeric: a numeric last label is only valid as part of a dotted-quad IPv4 origin.
   if (/^\d+$/.test(labels[labels.length - 1]) && !IPV4.test(originHost)) return { kind: 'invalid' };
+  // An origin inside the zone itself would make the proxy fetch from itself.
+  if (originHost === apex || originHost.endsWith(`.${apex}`)) return { kind: 'invalid' };
   return { kind: 'origin', originHost, ...(port !== undefined ? { port } : {}), ...(cluster ? { cluster } : {}) };
 }
 

@@ -14,7 +14,7 @@ describe('parseReefName', () => {
     expect(parseReefName('a.b.8443.l2-p1.l1-eu.l0.reef.localhost', Z)).toEqual({ originHost: 'a.b', port: 8443, cluster: { l1: 'eu', l2: 'p1' } });
     expect(parseReefName('a.l1-eu.l0.reef.localhost', Z)).toEqual({ originHost: 'a', cluster: { l1: 'eu' } });
     // Not origins: outside the zone, the apex, structure names, invalid labels, bad ports.
-    for (const n of ['example.com', 'reef.localhost', 'xreef.localhost', 'l0.reef.localhost', 'l1-eu.l0.reef.localhost', 'ns-abc.reef.localhost', 'a_b.reef.localhost', '-a.reef.localhost', 'a.65536.reef.localhost', 'a.l0.reef.localhost', '8000.reef.localhost', '1.2.3.4.reef.localhost', 'a.1.2.3.4.80.reef.localhost'])
+    for (const n of ['example.com', 'reef.localhost', 'xreef.localhost', 'l0.reef.localhost', 'l1-eu.l0.reef.localhost', 'ns-abc.reef.localhost', 'a_b.reef.localhost', '-a.reef.localhost', 'a.65536.reef.localhost', 'a.l0.reef.localhost', '8000.reef.localhost', '1.2.3.4.reef.localhost', 'a.1.2.3.4.80.reef.localhost', 'a.reef.localhost.reef.localhost', 'reef.localhost.8080.reef.localhost'])
       expect([n, parseReefName(n, Z)]).toEqual([n, null]);
   });
 
