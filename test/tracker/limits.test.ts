@@ -7,7 +7,8 @@ afterEach(closeAll);
 
 describe('tracker limits', () => {
   it('rate-limits a chatty connection with an error reply and a counter', async () => {
-    const s = await server({ config: { messagesPerSec: 5, messageBurst: 5 } });
+    // A manual clock that never moves: no refill, so the count is exact however slow the machine.
+    const s = await server({ clock: new ManualClock(), config: { messagesPerSec: 5, messageBurst: 5 } });
     const c = await client(s.url, 'a'); // hello took one token
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => c.heartbeat()));
     const limited = results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'rate-limited');
@@ -39,19 +40,18 @@ describe('tracker limits', () => {
   });
 
   it('closes idle connections but keeps ones that heartbeat', async () => {
-    const s = await server({ config: { idleTimeoutMs: 300, tickMs: 50 } });
+    const clock = new ManualClock();
+    const s = await server({ clock, config: { idleTimeoutMs: 1_000, tickMs: 100 } });
     const idle = await client(s.url, 'idle');
     const busy = await client(s.url, 'busy');
     await busy.announce([{ integrity: sri('kept') }]);
-    const beat = setInterval(() => void busy.heartbeat().catch(() => {}), 60);
-    try {
-      expect((await idle.closed).code).toBe(4000);
-      await new Promise((r) => setTimeout(r, 400));
-      expect(s.tracker.sessionCount).toBe(1);
-      expect(s.tracker.metrics.idleClosed).toBe(1);
-    } finally {
-      clearInterval(beat);
-    }
+    clock.advance(600);
+    await busy.heartbeat();
+    clock.advance(600); // idle: 1200 ms silent; busy: 600 ms
+    expect((await idle.closed).code).toBe(4000);
+    expect(s.tracker.sessionCount).toBe(1);
+    expect(s.tracker.metrics.idleClosed).toBe(1);
+    await expect(busy.heartbeat()).resolves.toMatchObject({ objects: 1 });
   });
 
   it('disconnects a client that keeps sending garbage (abuse), and counts it', async () => {
