@@ -50,7 +50,7 @@ export function answerQuery(q: DnsQuery, resolverIp: string, deps: AnswerDeps): 
       return a.answers.length ? a : negative(ctx, 'NOERROR', zoneName);
     }
     case 'nameserver': {
-      const seed = deps.directory.seedByLabel(where.seedLabel);
+      const seed = deps.directory.seedByLabel?.(where.seedLabel);
       if (!seed) return negative(ctx, 'NXDOMAIN', apex);
       const a = positive();
       if (t === 'A' || t === 'ANY') addressRecords(q.name, [seed], 'ipv4', deps.limits.nsTtlSec, a.answers);

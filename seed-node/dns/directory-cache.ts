@@ -3,6 +3,7 @@
 // the staleness adds at most `directoryCacheMs` to the 15 s liveness bound.
 import type { Clock } from './clock';
 import type { SeedClusters, SeedDirectory, SeedInfo, SeedService } from './directory';
+import { idLabel } from './name';
 
 export class DirectoryCache implements SeedDirectory {
   private readonly seeds = new Map<string, { untilMs: number; value: SeedInfo[] }>();
@@ -26,7 +27,10 @@ export class DirectoryCache implements SeedDirectory {
   }
 
   seedByLabel(label: string): SeedInfo | undefined {
-    return this.inner.seedByLabel(label);
+    if (this.inner.seedByLabel) return this.inner.seedByLabel(label);
+    const self = this.inner.self();
+    if (idLabel(self.id) === label) return self;
+    return this.liveSeeds({ count: 256, service: 'dns' }).find((s) => idLabel(s.id) === label);
   }
 
   liveSeeds(q: { near?: string; count: number; service: SeedService }): SeedInfo[] {

@@ -32,8 +32,11 @@ export interface SeedDirectory {
    * Must only return seeds heard from within the liveness window (≤ 15 s).
    */
   liveSeeds(opts: { near?: string; count: number; service: SeedService }): SeedInfo[];
-  /** A live seed by the label part of its nameserver host `ns-<label>` (see idLabel()). */
-  seedByLabel(label: string): SeedInfo | undefined;
+  /**
+   * A live seed by the label part of its nameserver host `ns-<label>` (see idLabel()). Optional: without
+   * it the server searches self() and liveSeeds({ service: 'dns' }).
+   */
+  seedByLabel?(label: string): SeedInfo | undefined;
   /** The clusters a resolver address belongs to, as far as this seed knows (RTT probes, prefix hints). */
   clusterOf?(ip: string): SeedClusters;
 }

@@ -132,6 +132,17 @@ describe('zone structure', () => {
     expect(ask('ns-seed2.reef.localhost')!.packet.rcode).toBe(3);
   });
 
+  it('ns-<seed> works with a directory that has only self() and liveSeeds() (no clusters: plain L0 answers)', () => {
+    const { ask, tracker, clock } = makeCore({ seeds: six(), minimalDirectory: true });
+    expect(ask('ns-seed4.reef.localhost')!.packet.decoded.answers![0]).toMatchObject({ type: 'A', data: '192.0.2.4' });
+    expect(ask('ns-seed1.reef.localhost')!.packet.decoded.answers![0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
+    tracker.failed('seed4');
+    tracker.failed('seed4');
+    clock.advance(DNS_DEFAULTS.directoryCacheMs);
+    expect(ask('ns-seed4.reef.localhost')!.packet.rcode).toBe(3);
+    expect(ask('example.com.reef.localhost')!.packet.decoded.answers![0].type).toBe('A');
+  });
+
   it('Coral-style: a resolver in a known cluster gets a CNAME into its cluster zone, that cluster\'s proxies, and its NS', () => {
     const seeds = [seed(1, { clusters: { l1: 'EU', l2: 'Paris-1' } }), seed(2, { clusters: { l1: 'EU', l2: 'Paris-1' } }), seed(3, { clusters: { l1: 'EU' } }), seed(4, { clusters: { l1: 'US' } }), seed(5, { clusters: { l1: 'US' } })];
     const { ask } = makeCore({ seeds, prefixHints: [{ cidr: '198.51.100.0/24', clusters: { l1: 'EU', l2: 'Paris-1' } }] });

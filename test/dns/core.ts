@@ -2,7 +2,7 @@
 import dnsPacket from 'dns-packet';
 import { ManualClock } from '../../tracker/clock';
 import { DNS_DEFAULTS, type DnsLimits } from '../../seed-node/dns/defaults';
-import type { SeedInfo } from '../../seed-node/dns/directory';
+import type { SeedDirectory, SeedInfo } from '../../seed-node/dns/directory';
 import { DnsHandler } from '../../seed-node/dns/handler';
 import { LivenessTracker } from '../../seed-node/dns/liveness';
 import { silentLogger } from '../../seed-node/dns/log';
@@ -25,13 +25,15 @@ export function seed(i: number, extra: Partial<SeedInfo> = {}): SeedInfo {
   return { id: `seed${i}`, ipv4: `192.0.2.${i}`, httpPort: 80, dnsPort: 53, lastSeenMs: 0, clusters: {}, ...extra };
 }
 
-export function makeCore(opts: { self?: SeedInfo; seeds: SeedInfo[]; rtts?: Record<string, number>; prefixHints?: PrefixHint[]; limits?: Partial<DnsLimits> }) {
+export function makeCore(opts: { self?: SeedInfo; seeds: SeedInfo[]; rtts?: Record<string, number>; prefixHints?: PrefixHint[]; limits?: Partial<DnsLimits>; minimalDirectory?: boolean }) {
   const clock = new ManualClock();
   const tracker = new LivenessTracker(clock);
   const self = opts.self ?? opts.seeds[0];
   for (const s of opts.seeds) tracker.heard(s.id, opts.rtts?.[s.id]);
   const directory = new StaticSeedDirectory({ self, seeds: opts.seeds, liveness: tracker, prefixHints: opts.prefixHints, clock });
-  const handler = new DnsHandler({ zone: ZONE, directory, limits: { ...DNS_DEFAULTS, ...opts.limits }, rng: rng(7), serial: 2024, clock, log: silentLogger });
+  // minimalDirectory: only the required members, as a seed's own directory might implement them.
+  const served: SeedDirectory = opts.minimalDirectory ? { self: () => directory.self(), liveSeeds: (q) => directory.liveSeeds(q) } : directory;
+  const handler = new DnsHandler({ zone: ZONE, directory: served, limits: { ...DNS_DEFAULTS, ...opts.limits }, rng: rng(7), serial: 2024, clock, log: silentLogger });
   let nextId = 1;
   const ask = (name: string, type: dnsPacket.RecordType = 'A', o: { ip?: string; transport?: 'udp' | 'tcp'; edns?: { udpPayloadSize?: number; version?: number } | false } = {}) => {
     const q = encodeQuery(name, type, nextId++, o.edns === undefined ? {} : o.edns);
