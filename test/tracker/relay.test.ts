@@ -69,6 +69,14 @@ describe('signal relay between trackers', () => {
     await offerAnswerAcross(s1, s2);
   });
 
+  it('works on IPv6 loopback too (ws://[::1]:port, relay to [::1]:port)', async () => {
+    const index = sharedIndex();
+    const s1 = await server({ host: '::1', index, relaySecret: 'v6' });
+    const s2 = await server({ host: '::1', index, relaySecret: 'v6' });
+    expect(s1.url).toMatch(/^ws:\/\/\[::1\]:\d+\//);
+    await offerAnswerAcross(s1, s2);
+  });
+
   it('refuses relay requests with a wrong MAC, and a tracker with another secret cannot relay', async () => {
     const index = sharedIndex();
     const s1 = await server({ index, relaySecret: 'right' });
