@@ -4,7 +4,7 @@ import type { DnsLimits } from './defaults';
 import type { SeedDirectory, SeedInfo } from './directory';
 import { classifyName, clusterZone, formatReefName, idLabel, nameserverHost, normalizeName, type ClusterLabels } from './name';
 import type { DnsQuery } from './query';
-import { pickProxies, preferCluster, type Family } from './select';
+import { clusterMatch, pickProxies, preferCluster, type Family } from './select';
 import type { Rcode, ResourceRecord } from './wire';
 
 export interface AnswerDeps {
@@ -106,11 +106,18 @@ function soa(ctx: Ctx, zoneName: string): ResourceRecord {
   };
 }
 
-/** NS records for `zoneName` (live nameservers, the cluster's own first) and their glue. */
+/**
+ * NS records for `zoneName` and their glue: live nameservers near the resolver. For a cluster zone only
+ * the cluster's own (best-matching) nameservers, so the resolver sticks to them — padded with the
+ * nearest others only while the cluster has fewer than minNameservers live.
+ */
 function delegation(ctx: Ctx, zoneName: string, cluster: ClusterLabels | undefined, nsOut: ResourceRecord[], glueOut: ResourceRecord[]): void {
   const { deps } = ctx;
-  const pool = deps.directory.liveSeeds({ near: ctx.resolverIp, count: deps.limits.candidatePool, service: 'dns' });
-  const servers = preferCluster(pool, cluster).slice(0, deps.limits.maxNameservers);
+  const pool = preferCluster(deps.directory.liveSeeds({ near: ctx.resolverIp, count: deps.limits.candidatePool, service: 'dns' }), cluster);
+  const tier = pool.length && cluster ? clusterMatch(pool[0], cluster) : 0;
+  let n = tier > 0 ? pool.filter((s) => clusterMatch(s, cluster) === tier).length : pool.length;
+  n = Math.min(pool.length, deps.limits.maxNameservers, Math.max(n, deps.limits.minNameservers));
+  const servers = pool.slice(0, n);
   for (const s of servers) {
     const host = nameserverHost(s.id, deps.zone);
     nsOut.push({ name: zoneName, ttlSec: deps.limits.nsTtlSec, data: { type: 'NS', target: host } });

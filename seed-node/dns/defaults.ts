@@ -18,6 +18,8 @@ export const DNS_DEFAULTS = {
   /** SOA TTL and negative-caching time (SOA MINIMUM). */
   soaTtlSec: 30,
   negativeTtlSec: 30,
+  /** NS set size: a cluster zone lists only its own nameservers unless it has fewer than the minimum. */
+  minNameservers: 2,
   maxNameservers: 4,
   /** Largest query accepted at all (bigger datagrams/frames are dropped before decoding). */
   maxQueryBytes: 1232,

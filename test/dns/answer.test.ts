@@ -145,11 +145,12 @@ describe('zone structure', () => {
 
   it('Coral-style: a resolver in a known cluster gets a CNAME into its cluster zone, that cluster\'s proxies, and its NS', () => {
     const seeds = [seed(1, { clusters: { l1: 'EU', l2: 'Paris-1' } }), seed(2, { clusters: { l1: 'EU', l2: 'Paris-1' } }), seed(3, { clusters: { l1: 'EU' } }), seed(4, { clusters: { l1: 'US' } }), seed(5, { clusters: { l1: 'US' } })];
-    const { ask } = makeCore({ seeds, prefixHints: [{ cidr: '198.51.100.0/24', clusters: { l1: 'EU', l2: 'Paris-1' } }] });
+    const { ask, tracker, clock } = makeCore({ seeds, prefixHints: [{ cidr: '198.51.100.0/24', clusters: { l1: 'EU', l2: 'Paris-1' } }] });
     const r = ask('example.com.8080.reef.localhost')!.packet.decoded;
     expect(r.answers![0]).toMatchObject({ type: 'CNAME', ttl: 300, data: 'example.com.8080.l2-paris1.l1-eu.l0.reef.localhost' });
     expect(r.answers!.slice(1).map((a) => (a as { data: unknown }).data).sort()).toEqual(['192.0.2.1', '192.0.2.2']);
-    expect(r.authorities!.map((a) => [a.name, (a as { data: unknown }).data]).slice(0, 2)).toEqual([
+    // Only the cluster's own nameservers: the resolver sticks to them.
+    expect(r.authorities!.map((a) => [a.name, (a as { data: unknown }).data])).toEqual([
       ['l2-paris1.l1-eu.l0.reef.localhost', expect.stringMatching(/^ns-seed[12]\.reef\.localhost$/)],
       ['l2-paris1.l1-eu.l0.reef.localhost', expect.stringMatching(/^ns-seed[12]\.reef\.localhost$/)],
     ]);
@@ -157,7 +158,18 @@ describe('zone structure', () => {
     const us = ask('example.com.l1-us.l0.reef.localhost', 'A', { ip: '203.0.113.9' })!.packet;
     expect(addresses(us).sort()).toEqual(['192.0.2.4', '192.0.2.5']);
     const apex = ask('l1-us.l0.reef.localhost', 'NS')!.packet.decoded.answers!.map((a) => (a as { data: unknown }).data);
-    expect(apex.slice(0, 2).sort()).toEqual(['ns-seed4.reef.localhost', 'ns-seed5.reef.localhost']);
+    expect(apex.sort()).toEqual(['ns-seed4.reef.localhost', 'ns-seed5.reef.localhost']);
+    // An L1 zone lists all of its cluster; a cluster nobody is in gets the 4 nearest nameservers.
+    const eu = ask('l1-eu.l0.reef.localhost', 'NS', { ip: '203.0.113.9' })!.packet.decoded.answers!.map((a) => (a as { data: unknown }).data);
+    expect(eu.sort()).toEqual(['ns-seed1.reef.localhost', 'ns-seed2.reef.localhost', 'ns-seed3.reef.localhost']);
+    expect(ask('l1-asia.l0.reef.localhost', 'NS', { ip: '203.0.113.9' })!.packet.decoded.answers).toHaveLength(4);
+    // A cluster down to one live nameserver is padded to two with the nearest other.
+    tracker.failed('seed5');
+    tracker.failed('seed5');
+    clock.advance(DNS_DEFAULTS.directoryCacheMs);
+    const us = ask('l1-us.l0.reef.localhost', 'NS', { ip: '203.0.113.9' })!.packet.decoded.answers!.map((a) => (a as { data: unknown }).data);
+    expect(us).toHaveLength(2);
+    expect(us[0]).toBe('ns-seed4.reef.localhost');
   });
 
   it('EDNS: our OPT advertises 1232; an unknown version gets BADVERS (extended rcode in OPT)', () => {

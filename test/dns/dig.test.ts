@@ -119,14 +119,14 @@ describe('Coral-style cluster sub-delegation (dig)', () => {
     const ns = r.authority.filter((x) => x.type === 'NS');
     expect(ns.length).toBeGreaterThanOrEqual(2);
     expect(ns.every((x) => x.name === 'l2-nyc.l1-east.l0.reef.localhost.')).toBe(true);
-    expect(ns.slice(0, 2).map((x) => x.data).sort()).toEqual(['ns-seed1.reef.localhost.', 'ns-seed2.reef.localhost.']);
+    expect(ns.map((x) => x.data).sort()).toEqual(['ns-seed1.reef.localhost.', 'ns-seed2.reef.localhost.']);
   });
 
   it('serves the cluster zone itself: SOA and NS at its apex, NODATA below l0', async () => {
     const soa = await dig(net.port, 'l1-west.l0.reef.localhost', 'SOA');
     expect(soa.answers[0]).toMatchObject({ name: 'l1-west.l0.reef.localhost.', type: 'SOA' });
     const ns = await dig(net.port, 'l1-west.l0.reef.localhost', 'NS', ['+tcp']);
-    expect(ns.answers.slice(0, 2).map((x) => x.data).sort()).toEqual(['ns-seed4.reef.localhost.', 'ns-seed5.reef.localhost.']);
+    expect(ns.answers.map((x) => x.data).sort()).toEqual(['ns-seed4.reef.localhost.', 'ns-seed5.reef.localhost.']);
     const l0 = await dig(net.port, 'l0.reef.localhost', 'A');
     expect(l0.status).toBe('NOERROR');
     expect(l0.answers).toEqual([]);
