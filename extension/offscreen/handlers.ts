@@ -1,5 +1,6 @@
 // What the offscreen side answers. In Chromium these run in the offscreen document; the Firefox build has no
 // offscreen API (its background is a page with WebRTC), so there the background calls them in-process.
+import '../shared/zod-jitless';
 import type { EngineStats } from '../../shared/fetch/types';
 import type { HandlerMap } from '../shared/messages';
 import type { Options } from '../shared/options';

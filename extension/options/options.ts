@@ -4,6 +4,8 @@ import browser from 'webextension-polyfill';
 import { send } from '../shared/messages';
 import { loadOptions, saveOptions, type Options } from '../shared/options';
 
+if (__REEF_FIREFOX__) document.getElementById('full-mode')?.remove(); // Firefox uses its own body filter instead
+
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const form = document.getElementById('form') as HTMLFormElement;
@@ -38,7 +40,14 @@ function read(): Partial<Options> {
   return patch;
 }
 
-form.addEventListener('change', async (ev) => {
+// Saves run one after another: two quick edits must not race each other's read-modify-write of storage.
+let saving: Promise<unknown> = Promise.resolve();
+
+form.addEventListener('change', (ev) => {
+  saving = saving.then(() => onChange(ev)).catch((err) => (status.textContent = `Not saved: ${(err as Error).message}`));
+});
+
+async function onChange(ev: Event): Promise<void> {
   const target = ev.target as HTMLInputElement;
   if (target.name === 'fullMode') {
     let on = target.checked;
@@ -50,8 +59,9 @@ form.addEventListener('change', async (ev) => {
     status.textContent = on ? 'Full mode on.' : 'Full mode off: images and media only.';
     return;
   }
-  fill(await saveOptions(read()));
+  // The form is not re-filled from the result: the user may be typing in another field by now.
+  await saveOptions(read());
   status.textContent = 'Saved.';
-});
+}
 
 void loadOptions().then(fill);
