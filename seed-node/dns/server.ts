@@ -76,14 +76,17 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   });
   log.info({ host: opts.host, port, zone }, 'dns: serving');
 
+  let closing: Promise<void> | undefined;
+  const shutdown = async () => {
+    for (const c of conns) c.destroy();
+    await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+  };
   return {
     udpPort: port,
     tcpPort: port,
     stats: () => structuredClone(handler.stats),
-    close: async () => {
-      for (const c of conns) c.destroy();
-      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
-    },
+    // Idempotent: a second close() returns the first one's promise.
+    close: () => (closing ??= shutdown()),
   };
 }
 
