@@ -1,6 +1,7 @@
 // Two trackers on two seeds of a simulated Coral index (createTestnet, virtual time): announcements
 // go into the index, a lookup on one tracker finds a peer of the other, and the WebRTC signals are
 // relayed through the index's application RPCs.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { idToHex } from '../../shared/index/id';
 import type { CoralNode } from '../../shared/index/node';
@@ -82,6 +83,28 @@ describe('tracker on the Coral index', () => {
     const reply = liar.request(tn.nodes[1].address, 'reef.tracker.signal', new TextEncoder().encode(JSON.stringify(forged)));
     await tn.run(2_000);
     expect([...(await reply)]).toEqual([0]);
+    expect(a.inbox.filter((m) => m.type === 'signal')).toEqual([]);
+  });
+
+  it('answers garbage relay payloads with "not delivered" (fuzz)', async () => {
+    tn = await createTestnet(4);
+    await tn.run(5_000);
+    const t1 = trackerOn(tn, tn.nodes[1], 8001);
+    const a = browser(t1);
+    a.send({ type: 'hello', v: 1, peerId: 'peer-a-coral' });
+    const sender = tn.nodes[3];
+    const payloads = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.json().map((j) => new TextEncoder().encode(j)),
+        fc.record({ from: fc.string(), fromTracker: fc.anything(), to: fc.constant('peer-a-coral'), sid: fc.string(), data: fc.anything() })
+          .map((o) => new TextEncoder().encode(JSON.stringify(o))),
+      ),
+      { numRuns: 150, seed: 7 },
+    );
+    const replies = payloads.map((p) => sender.request(tn!.nodes[1].address, 'reef.tracker.signal', p));
+    await tn.run(3_000);
+    for (const r of await Promise.all(replies)) expect([...r]).toEqual([0]);
     expect(a.inbox.filter((m) => m.type === 'signal')).toEqual([]);
   });
 });
