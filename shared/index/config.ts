@@ -37,7 +37,7 @@ export const INDEX_DEFAULTS = {
   /** One tick drives all maintenance (expiry, refresh, republish, cluster re-evaluation). */
   maintenanceIntervalMs: 60_000,
   /** A bucket not looked up for this long is refreshed by a random lookup into it. */
-  refreshIntervalMs: 15 * 60_000,
+  refreshIntervalMs: 60 * 60_000,
   /** This node's own puts are repeated this often while their TTL lasts. */
   republishIntervalMs: 5 * 60_000,
   /** Coral re-evaluates cluster membership every five minutes. */

@@ -218,7 +218,8 @@ export class CoralNode {
   private call(c: Contact, body: Body, cb: (reply: Message | null) => void): void {
     this.engine.request(c.address, body, this.timeoutFor(c), (reply) => {
       if (!reply || reply.body.t === 'error' || !idEquals(reply.sender, c.id)) {
-        for (const t of this.tables) t.fail(c.id);
+        const key = idKey(c.id);
+        for (const t of this.tables) t.fail(c.id, key);
         return cb(null);
       }
       cb(reply);
@@ -230,15 +231,15 @@ export class CoralNode {
     if (idEquals(msg.sender, this.id)) return;
     const contact: Contact = { id: msg.sender, address: from, services: msg.services, rttMs: measuredRttMs };
     const now = this.clock.now();
-    // A request carries no RTT of its own, but we may have measured this sender before.
-    const rttMs = measuredRttMs ?? this.tables[0].get(msg.sender)?.rttMs;
-    this.maybePing(this.tables[0].observe(contact, now));
+    const key = idKey(msg.sender);
+    this.maybePing(this.tables[0].observe(contact, now, key));
     for (const m of this.clusters) {
       const advert = msg.clusters[m.level - 1];
       const table = this.tables[m.level];
-      if (advert && advert.id === m.id) this.maybePing(table.observe(contact, now));
-      else table.remove(msg.sender);
-      if (advert && rttMs !== undefined) m.observe(advert, contact, rttMs, now);
+      if (advert && advert.id === m.id) this.maybePing(table.observe(contact, now, key));
+      else table.remove(msg.sender, key);
+      // Cluster samples come from replies to our own requests, the only RTTs we measure.
+      if (advert && measuredRttMs !== undefined) m.observe(advert, contact, measuredRttMs, now, key);
     }
   }
 
@@ -569,9 +570,13 @@ export class CoralNode {
   /** Fresh RTT and cluster samples before re-evaluating: ping our nearest and a few random contacts. */
   private probeClusters(done: () => void): void {
     const all = this.tables[0].all();
+    const n = this.config.clusterProbes;
+    // Nearest measured contacts first, then unmeasured ones (they may be our neighbours: the
+    // first nodes of a network learn most contacts from requests, which carry no RTT).
     const near = all.filter((c) => c.rttMs !== undefined).sort((a, b) => a.rttMs! - b.rttMs!);
-    const pick = new Set(near.slice(0, Math.ceil(this.config.clusterProbes * 0.75)));
-    for (let i = 0; i < this.config.clusterProbes && pick.size < this.config.clusterProbes && all.length; i++) pick.add(all[Math.floor(this.rng() * all.length)]);
+    const pick = new Set(near.slice(0, Math.ceil(n / 2)));
+    for (const c of all) if (c.rttMs === undefined && pick.size < Math.ceil(n * 0.75)) pick.add(c);
+    for (let i = 0; i < n && pick.size < n && all.length; i++) pick.add(all[Math.floor(this.rng() * all.length)]);
     let left = pick.size;
     if (left === 0) return this.enrichSamples(done);
     for (const c of pick) this.call(c, { t: 'ping' }, () => --left === 0 && this.enrichSamples(done));

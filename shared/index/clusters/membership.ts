@@ -66,8 +66,7 @@ export class ClusterMembership {
   }
 
   /** Notes that `contact`, a member of cluster `advert`, answered in rttMs. */
-  observe(advert: ClusterAdvert, contact: Contact, rttMs: number, nowMs: number): void {
-    const key = idKey(contact.id);
+  observe(advert: ClusterAdvert, contact: Contact, rttMs: number, nowMs: number, key = idKey(contact.id)): void {
     const prev = this.memberOf.get(key);
     if (prev !== undefined && prev !== advert.id) this.observed.get(prev)?.samples.delete(key);
     this.memberOf.set(key, advert.id);
@@ -79,7 +78,7 @@ export class ClusterMembership {
     // Size estimates are noisy (each member extrapolates from its own routing table): smooth them,
     // never take the maximum, or two clusters can each look like the larger one to the other.
     c.size = nowMs - c.seenAtMs > HOUR_MS ? advert.size : 0.7 * c.size + 0.3 * advert.size;
-    if (advert.id === this.id) this.sizeEstimate = 0.9 * this.sizeEstimate + 0.1 * advert.size;
+    if (advert.id === this.id) this.sizeEstimate = 0.95 * this.sizeEstimate + 0.05 * advert.size;
     c.ageS = Math.max(c.ageS, advert.ageS);
     c.seenAtMs = nowMs;
     const s = c.samples.get(key);
@@ -192,7 +191,7 @@ export class ClusterMembership {
 
   /** Folds this node's own routing-table estimate into the smoothed size. */
   noteOwnEstimate(size: number): void {
-    this.sizeEstimate = 0.8 * this.sizeEstimate + 0.2 * size;
+    this.sizeEstimate = 0.5 * this.sizeEstimate + 0.5 * size;
   }
 
   switchTo(choice: ClusterChoice): void {

@@ -1,7 +1,7 @@
 // Kademlia routing table of one level: 160 k-buckets by common prefix length with our id, each
 // ordered least- to most-recently seen, plus a small replacement cache per bucket. It does no I/O:
 // when a full bucket meets a new contact it returns the stalest member for the caller to ping.
-import { commonPrefixBits, compareDistance, distanceFraction, ID_BITS, idEquals } from '../id';
+import { commonPrefixBits, compareDistance, distanceFraction, ID_BITS, idEquals, idKey } from '../id';
 import type { Contact, NodeId } from '../types';
 
 export interface RoutingEntry extends Contact {
@@ -21,6 +21,8 @@ export class RoutingTable {
   /** When each bucket last had a lookup into it (for refresh). */
   readonly touchedMs = new Float64Array(ID_BITS);
   private count = 0;
+  /** Members by idKey, so the per-message observe and get are O(1). */
+  private readonly index = new Map<string, RoutingEntry>();
 
   constructor(
     readonly self: NodeId,
@@ -35,38 +37,44 @@ export class RoutingTable {
    * Records that `c` answered us (or contacted us). Returns the stalest member of a full bucket
    * that the caller should ping: if it fails, the newcomer waits in the replacement cache.
    */
-  observe(c: Contact, nowMs: number): RoutingEntry | undefined {
+  observe(c: Contact, nowMs: number, key = idKey(c.id)): RoutingEntry | undefined {
+    const known = this.index.get(key);
+    if (known) {
+      known.address = c.address;
+      known.services = c.services;
+      if (c.rttMs !== undefined) known.rttMs = known.rttMs === undefined ? c.rttMs : 0.7 * known.rttMs + 0.3 * c.rttMs;
+      known.fails = 0;
+      known.lastSeenMs = nowMs;
+      const bucket = this.buckets[commonPrefixBits(this.self, c.id)]!;
+      if (bucket[bucket.length - 1] !== known) {
+        bucket.splice(bucket.indexOf(known), 1);
+        bucket.push(known);
+      }
+      return undefined;
+    }
     const i = commonPrefixBits(this.self, c.id);
     if (i === ID_BITS) return undefined;
     const bucket = (this.buckets[i] ??= []);
-    for (let j = 0; j < bucket.length; j++) {
-      const e = bucket[j];
-      if (idEquals(e.id, c.id)) {
-        e.address = c.address;
-        e.services = c.services;
-        if (c.rttMs !== undefined) e.rttMs = e.rttMs === undefined ? c.rttMs : 0.7 * e.rttMs + 0.3 * c.rttMs;
-        e.fails = 0;
-        e.lastSeenMs = nowMs;
-        bucket.splice(j, 1);
-        bucket.push(e);
-        return undefined;
-      }
-    }
     const entry: RoutingEntry = { id: c.id, address: c.address, services: c.services, rttMs: c.rttMs, fails: 0, lastSeenMs: nowMs };
     if (bucket.length < this.limits.k) {
-      bucket.push(entry);
-      this.count++;
+      this.insert(bucket, entry, key);
       return undefined;
     }
     const head = bucket[0];
     if (head.fails > 0) {
-      bucket.shift();
-      bucket.push(entry);
+      this.removeAt(i, 0, false);
+      this.insert(bucket, entry, key);
       this.addReplacement(i, head);
       return undefined;
     }
     this.addReplacement(i, entry);
     return head;
+  }
+
+  private insert(bucket: RoutingEntry[], e: RoutingEntry, key = idKey(e.id)): void {
+    bucket.push(e);
+    this.index.set(key, e);
+    this.count++;
   }
 
   private addReplacement(i: number, e: RoutingEntry): void {
@@ -78,41 +86,35 @@ export class RoutingTable {
   }
 
   /** Counts a failed RPC; evicts after maxContactFailures and promotes a replacement. */
-  fail(id: NodeId): void {
+  fail(id: NodeId, key = idKey(id)): void {
+    const e = this.index.get(key);
+    if (!e || ++e.fails < this.limits.maxContactFailures) return;
     const i = commonPrefixBits(this.self, id);
-    const bucket = this.buckets[i];
-    if (!bucket) return;
-    const j = bucket.findIndex((e) => idEquals(e.id, id));
-    if (j < 0) return;
-    const e = bucket[j];
-    if (++e.fails < this.limits.maxContactFailures) return;
-    this.removeAt(i, j);
+    this.removeAt(i, this.buckets[i]!.indexOf(e));
   }
 
-  remove(id: NodeId): boolean {
+  remove(id: NodeId, key = idKey(id)): boolean {
+    const e = this.index.get(key);
+    if (!e) return false;
     const i = commonPrefixBits(this.self, id);
-    const bucket = this.buckets[i];
-    const j = bucket ? bucket.findIndex((e) => idEquals(e.id, id)) : -1;
-    if (j < 0) return false;
-    this.removeAt(i, j);
+    this.removeAt(i, this.buckets[i]!.indexOf(e));
     return true;
   }
 
-  private removeAt(i: number, j: number): void {
+  private removeAt(i: number, j: number, promote = true): void {
     const bucket = this.buckets[i]!;
-    bucket.splice(j, 1);
+    const [gone] = bucket.splice(j, 1);
+    this.index.delete(idKey(gone.id));
     this.count--;
-    const repl = this.replacements[i]?.pop();
+    const repl = promote ? this.replacements[i]?.pop() : undefined;
     if (repl) {
       repl.fails = 0;
-      bucket.push(repl);
-      this.count++;
+      this.insert(bucket, repl);
     }
   }
 
-  get(id: NodeId): RoutingEntry | undefined {
-    const bucket = this.buckets[commonPrefixBits(this.self, id)];
-    return bucket?.find((e) => idEquals(e.id, id));
+  get(id: NodeId, key = idKey(id)): RoutingEntry | undefined {
+    return this.index.get(key);
   }
 
   /**
@@ -151,6 +153,7 @@ export class RoutingTable {
   }
 
   clear(): void {
+    this.index.clear();
     this.buckets.fill(undefined);
     this.replacements.fill(undefined);
     this.count = 0;

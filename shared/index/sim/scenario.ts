@@ -13,6 +13,9 @@ export const SCENARIO_DEFAULTS = {
   /** Fraction of nodes that crash after the objects are stored. */
   churn: 0,
   lookups: 2000,
+  joinSpacingMs: 20,
+  warmupNodes: 60,
+  warmupSpacingMs: 2000,
   objects: 500,
   holdersPerObject: 3,
   objectTtlMs: 3600_000,
@@ -21,6 +24,8 @@ export const SCENARIO_DEFAULTS = {
   /** Minutes during which every node puts the hot key once a minute (0 = skip). */
   hotMinutes: 2,
   hotTtlMs: 10 * 60_000,
+  /** Levels the hot key is put at (the global level is where a hot spot would hurt most). */
+  hotLevels: [0] as number[],
   /** Overrides of the node configuration (k, alpha, ...). */
   init: {} as CoralInit,
 };
@@ -123,7 +128,9 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
       },
     });
     slot.name = node.address;
-    await tn.run(20);
+    // A network grows: the first few nodes arrive slowly, so the first clusters settle before the
+    // crowd joins them (a flash of simultaneous joins would seed many tiny clusters to merge).
+    await tn.run(i < o.warmupNodes ? o.warmupSpacingMs : o.joinSpacingMs);
   }
   phaseLog(tn, 'joined', wall0);
   await tn.run(o.settleMs);
@@ -141,6 +148,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
   const byAddress = new Map(alive0.map((n) => [n.address, n]));
   for (const obj of objects) for (const h of obj.holders) void byAddress.get(h)!.put(obj.key, new TextEncoder().encode(h), o.objectTtlMs);
   await tn.run(30_000);
+  phaseLog(tn, 'objects', wall0);
 
   if (o.churn > 0) {
     const victims = alive0.filter(() => rng() < o.churn);
@@ -191,7 +199,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
     for (let m = 0; m < o.hotMinutes; m++) for (const node of alive) schedule.push({ at: t0 + m * 60_000 + rng() * 60_000, node });
     schedule.sort((a, b) => a.at - b.at);
     for (const s of schedule) {
-      tn.clock.setTimeout(() => void s.node.put(hotKey, new TextEncoder().encode(s.node.address), o.hotTtlMs).catch(() => {}), s.at - t0);
+      tn.clock.setTimeout(() => void s.node.put(hotKey, new TextEncoder().encode(s.node.address), o.hotTtlMs, o.hotLevels).catch(() => {}), s.at - t0);
     }
     await tn.run(o.hotMinutes * 60_000 + 30_000);
     phaseLog(tn, 'hot', wall0);

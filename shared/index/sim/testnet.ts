@@ -18,6 +18,9 @@ export interface TestnetOptions {
   joinSpacingMs?: number;
   /** Earlier nodes each newcomer bootstraps from. */
   bootstrapCount?: number;
+  /** The first warmupNodes join warmupSpacingMs apart, so first clusters settle before the crowd. */
+  warmupNodes?: number;
+  warmupSpacingMs?: number;
 }
 
 export interface Testnet {
@@ -35,7 +38,7 @@ export interface Testnet {
   teardown(): void;
 }
 
-export const TESTNET_DEFAULTS = { seed: 1, secret: 'reef-testnet', joinSpacingMs: 20, bootstrapCount: 2 };
+export const TESTNET_DEFAULTS = { seed: 1, secret: 'reef-testnet', joinSpacingMs: 20, bootstrapCount: 2, warmupNodes: 0, warmupSpacingMs: 2000 };
 
 export async function createTestnet(n: number, opts: TestnetOptions = {}): Promise<Testnet> {
   const o = { ...TESTNET_DEFAULTS, ...opts };
@@ -82,7 +85,8 @@ export async function createTestnet(n: number, opts: TestnetOptions = {}): Promi
   };
   for (let i = 0; i < n; i++) {
     tn.add();
-    if (o.joinSpacingMs > 0) clock.runUntil(clock.now() + o.joinSpacingMs);
+    const spacing = i < o.warmupNodes ? o.warmupSpacingMs : o.joinSpacingMs;
+    if (spacing > 0) clock.runUntil(clock.now() + spacing);
   }
   await tn.run(0);
   return tn;
