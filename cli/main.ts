@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerKeygen } from './commands/keygen';
 import { registerManifest } from './commands/manifest';
 import { registerPeer } from './commands/peer';
+import { registerSeed } from './commands/seed';
 import { registerTracker } from './commands/tracker';
 import { registerSim } from './commands/sim';
 import { UsageError } from './errors';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerManifest(program);
   registerKeygen(program);
+  registerSeed(program);
   registerTracker(program);
   registerSim(program);
   registerPeer(program);

@@ -1,0 +1,159 @@
+// `reef seed`: one process hosting a Coral index node (UDP), the tracker (WebSocket on the HTTP port), the
+// status and metrics endpoints, and — through their own modules — the DNS server and the caching proxy.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHmacAuthenticator } from '../shared/index/auth';
+import { SERVICES } from '../shared/index/config';
+import { CoralNode } from '../shared/index/node';
+import type { Clock } from '../shared/index/types';
+import { TRACKER_PATH } from '../shared/tracker/protocol';
+import { systemClock } from '../tracker/clock';
+import { Tracker, type TrackerLogger } from '../tracker/core';
+import { coralContentIndex, CoralSignalRelay, serveCoralSignals } from '../tracker/coral';
+import { attachTracker, type AttachedTracker } from '../tracker/ws-front';
+import type { SeedConfig } from './config';
+import { SeedDataDir } from './data-dir';
+import { join } from 'node:path';
+import { createSeedHttpServer, type SeedHttpHandlers } from './http-server';
+import { createProxy, type Proxy } from './proxy/proxy';
+import { createRegistry, exposeCounters } from './metrics';
+import { startUdpTransport } from './udp-transport';
+
+export const SEED_VERSION = '0.1.0';
+
+export interface SeedLogger extends TrackerLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface Seed {
+  readonly nodeId: string;
+  readonly node: CoralNode;
+  readonly tracker: Tracker;
+  readonly http: Server;
+  readonly httpPort: number;
+  readonly dhtPort: number;
+  status(): SeedStatus;
+  stop(): Promise<void>;
+}
+
+export interface SeedStatus {
+  nodeId: string;
+  version: string;
+  uptimeSeconds: number;
+  joined: boolean;
+  addresses: { dht: string; http: string; tracker: string };
+  contacts: number;
+  levels: Array<{ level: number; clusterId: number; size: number; rttThresholdMs: number }>;
+  tracker: { clients: number; announces: number; lookups: number; signalsRelayed: number };
+  cache: Record<string, unknown>;
+  index: Record<string, number>;
+}
+
+export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?: Clock }): Promise<Seed> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+  const dataDir = new SeedDataDir(cfg.dataDir);
+  await dataDir.init();
+  const id = await dataDir.nodeId();
+  const nodeId = Buffer.from(id).toString('hex');
+  const startedMs = clock.now();
+
+  const transport = await startUdpTransport({ host: cfg.host, port: cfg.dhtPort, maxPacketBytes: undefined });
+  const node = new CoralNode(
+    { transport, clock, authenticator: createHmacAuthenticator(cfg.secret) },
+    // Three replicas: an announcement survives any two seeds failing before the next refresh.
+    { id, services: SERVICES.tracker | SERVICES.proxy | SERVICES.dns, storeReplicas: 3 },
+  );
+  const remembered = node.importContacts(await dataDir.loadContacts());
+
+  const registry = createRegistry();
+  // The proxy needs the HTTP address, known only once listening (port 0): it is attached right after.
+  const handlers: SeedHttpHandlers = { status: () => status(), metrics: registry };
+  const http = createSeedHttpServer(handlers);
+  await listen(http, cfg.host, cfg.httpPort);
+  const httpPort = (http.address() as AddressInfo).port;
+  const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+
+  const relay = new CoralSignalRelay(node);
+  const tracker = new Tracker({ clock, index: coralContentIndex(node), relay, log, self: { id: nodeId, addr: `${host}:${httpPort}` } });
+  serveCoralSignals(node, tracker);
+  const proxy: Proxy = await createProxy({
+    zone: cfg.zone,
+    cacheDir: join(cfg.dataDir, 'cache'),
+    cacheSizeBytes: cfg.cacheSizeBytes,
+    index: coralContentIndex(node),
+    self: { id: nodeId, httpAddr: `${host}:${httpPort}` },
+    allowPrivateOrigins: cfg.allowPrivateOrigins,
+    allowHttpOrigins: cfg.allowHttpOrigins,
+    clock,
+    log,
+  });
+  handlers.front = proxy;
+  exposeCounters(registry, 'proxy', () => proxy.stats() as unknown as Record<string, number>, ['cacheBytes', 'cacheObjects', 'inFlight']);
+  exposeCounters(registry, 'tracker', () => tracker.metrics, ['sessionsActive']);
+  exposeCounters(registry, 'index', () => node.counters, ['storedValues']);
+  const front: AttachedTracker = attachTracker(tracker, http);
+  tracker.start();
+
+  let joined = false;
+  void node.start([...new Set([...cfg.bootstrap, ...remembered])]).then(() => {
+    joined = true;
+    void persist(); // a seed killed before its first periodic save still rejoins fast
+    log.info({ contacts: node.exportContacts().length, levels: node.levels() }, 'joined the index');
+  });
+  const persist = async () => dataDir.saveContacts(node.exportContacts()).catch((e: Error) => log.warn({ err: e.message }, 'could not persist contacts'));
+  let persistTimer = clock.setTimeout(function again() {
+    void persist();
+    persistTimer = clock.setTimeout(again, cfg.persistEverySec * 1000);
+  }, cfg.persistEverySec * 1000);
+
+  function status(): SeedStatus {
+    const m = tracker.metrics;
+    return {
+      nodeId,
+      version: SEED_VERSION,
+      uptimeSeconds: Math.round((clock.now() - startedMs) / 1000),
+      joined,
+      addresses: { dht: transport.address, http: `${host}:${httpPort}`, tracker: `ws://${host}:${httpPort}${TRACKER_PATH}` },
+      contacts: node.exportContacts().length,
+      levels: node.levels(),
+      tracker: { clients: m.sessionsActive, announces: m.announces, lookups: m.lookups, signalsRelayed: m.signalsRelayed },
+      index: node.counters,
+      cache: proxy.stats() as unknown as Record<string, unknown>,
+    };
+  }
+
+  log.info({ nodeId, dht: transport.address, http: `${host}:${httpPort}` }, 'seed started');
+  return {
+    nodeId,
+    node,
+    tracker,
+    http,
+    httpPort,
+    dhtPort: Number(transport.address.split(':').pop()),
+    status,
+    async stop() {
+      clock.clearTimeout(persistTimer);
+      await tracker.stop();
+      await front.close();
+      await proxy.close();
+      await persist();
+      node.stop(); // tells routing contacts we are leaving
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
