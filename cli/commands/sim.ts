@@ -38,6 +38,7 @@ export function formatReport(r: SimReport): string {
     ['RPCs sent per node', r.rpcsPerNode.toFixed(1)],
     ['virtual seconds', r.virtualSeconds.toFixed(0)],
     ['wall seconds', r.wallSeconds.toFixed(1)],
+    ['CPU seconds', (r.cpuSeconds ?? 0).toFixed(1)],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
@@ -63,6 +64,7 @@ export function registerSim(program: Command): void {
       const k = intOption('k', opts.k, 2, 64);
       const churn = Number(opts.churn);
       if (!(churn >= 0 && churn <= 0.9)) throw new UsageError(`--churn must be a fraction in 0..0.9, got "${opts.churn}"`);
+      const cpu0 = process.cpuUsage();
       const report = await runSimulation({
         nodes,
         seed,
@@ -72,6 +74,8 @@ export function registerSim(program: Command): void {
         init: { k },
         onPhase: opts.verbose ? (p) => process.stderr.write(`${JSON.stringify(p)}\n`) : undefined,
       });
+      const cpu = process.cpuUsage(cpu0);
+      report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
       process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     });
 }

@@ -41,6 +41,8 @@ export interface GetResult {
   /** Level that answered (-1 when nothing was found). */
   level: number;
   hops: number;
+  /** Time the get took on this node's clock. */
+  elapsedMs: number;
 }
 
 export interface LevelInfo {
@@ -444,7 +446,9 @@ export class CoralNode {
     const order = this.checkLevels(levels)
       .slice()
       .sort((a, b) => b - a);
-    return new Promise((resolve) => {
+    const startMs = this.clock.now();
+    return new Promise((done) => {
+      const resolve = (r: Omit<GetResult, 'elapsedMs'>) => done({ ...r, elapsedMs: this.clock.now() - startMs });
       let hops = 0;
       let carried: Array<{ contact: Contact; clusters?: ClusterAdvert[] }> = [];
       const step = (i: number) => {

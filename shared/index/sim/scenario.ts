@@ -26,6 +26,8 @@ export const SCENARIO_DEFAULTS = {
   hotTtlMs: 10 * 60_000,
   /** Levels the hot key is put at (the global level is where a hot spot would hurt most). */
   hotLevels: [0] as number[],
+  /** Return raw latencies and per-node hot-key loads too (for plots). */
+  details: false,
   /** Overrides of the node configuration (k, alpha, ...). */
   init: {} as CoralInit,
 };
@@ -49,7 +51,17 @@ export interface SimReport {
   clusters: number[];
   /** Share of nodes whose level-2 cluster's majority region is their own region. */
   clusterRegionPurity: number;
+  getLatencyMsMean: number;
+  getLatencyMsP50: number;
+  getLatencyMsP90: number;
+  /** Nodes that stored the hot key at least once. */
+  hotKeyHolders: number;
+  /** Most RPCs one node received during the hot-key phase, and the mean. */
+  hotPhaseMaxRequestsPerNode: number;
+  hotPhaseMeanRequestsPerNode: number;
   rpcsPerNode: number;
+  cpuSeconds?: number;
+  details?: { latenciesMs: number[]; hotStoresPerMinByRank: number[] };
   droppedBadMac: number;
   virtualSeconds: number;
   wallSeconds: number;
@@ -163,6 +175,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
   const aliveSet = new Set(alive.map((n) => n.address));
   const candidates = objects.filter((obj) => obj.holders.some((h) => aliveSet.has(h)));
   const hops: number[] = [];
+  const latencies: number[] = [];
   let ok = 0;
   let l2Eligible = 0;
   let l2Hit = 0;
@@ -179,6 +192,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
         if (r.values.length) ok++;
         if (r.level >= 0) answeredAtLevel[r.level]++;
         hops.push(r.hops);
+        latencies.push(r.elapsedMs);
         if (eligible) {
           l2Eligible++;
           if (r.level === topLevel) l2Hit++;
@@ -193,6 +207,8 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
 
   // Hot key: every live node puts it once a minute, at a random moment of each minute.
   let maxRoot = 0;
+  const perNodeMax = new Map<string, number>();
+  const received0 = new Map(alive.map((n) => [n.address, n.counters.requestsReceived]));
   if (o.hotMinutes > 0) {
     const schedule: Array<{ at: number; node: (typeof alive)[number] }> = [];
     const t0 = tn.clock.now();
@@ -203,17 +219,28 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
     }
     await tn.run(o.hotMinutes * 60_000 + 30_000);
     phaseLog(tn, 'hot', wall0);
-    for (const times of hotStores.values()) {
+    for (const [name, times] of hotStores) {
       times.sort((a, b) => a - b);
       let j = 0;
+      let best = 0;
       for (let i = 0; i < times.length; i++) {
         while (times[i] - times[j] >= 60_000) j++;
-        maxRoot = Math.max(maxRoot, i - j + 1);
+        best = Math.max(best, i - j + 1);
       }
+      maxRoot = Math.max(maxRoot, best);
+      const address = name.slice(0, name.lastIndexOf(' '));
+      perNodeMax.set(address, Math.max(perNodeMax.get(address) ?? 0, best));
     }
   }
 
   hops.sort((a, b) => a - b);
+  latencies.sort((a, b) => a - b);
+  const hotRequests = alive.map((n) => n.counters.requestsReceived - (received0.get(n.address) ?? 0));
+  // Hot-key stores per node-minute, by XOR-distance rank of the node to the key (0 = the root).
+  const byRank = [...alive].sort((x, y) => {
+    for (let i = 0; i < 20; i++) if ((x.id[i] ^ hotKey[i]) !== (y.id[i] ^ hotKey[i])) return (x.id[i] ^ hotKey[i]) - (y.id[i] ^ hotKey[i]);
+    return 0;
+  });
   const cfg = alive[0].config;
   const totalRpcs = tn.nodes.reduce((n, x) => n + x.counters.requestsSent, 0);
   const report: SimReport = {
@@ -233,11 +260,18 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
     bitsPerDigit: cfg.bitsPerDigit,
     clusters: clusterCounts(tn),
     clusterRegionPurity: regionPurity(tn),
+    getLatencyMsMean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+    getLatencyMsP50: percentile(latencies, 0.5),
+    getLatencyMsP90: percentile(latencies, 0.9),
+    hotKeyHolders: perNodeMax.size,
+    hotPhaseMaxRequestsPerNode: Math.max(0, ...hotRequests),
+    hotPhaseMeanRequestsPerNode: hotRequests.reduce((a, b) => a + b, 0) / Math.max(1, hotRequests.length),
     rpcsPerNode: totalRpcs / o.nodes,
     droppedBadMac: tn.nodes.reduce((n, x) => n + x.counters.droppedBadMac, 0),
     virtualSeconds: tn.clock.now() / 1000,
     wallSeconds: (performance.now() - wall0) / 1000,
   };
+  if (o.details) report.details = { latenciesMs: latencies, hotStoresPerMinByRank: byRank.map((n) => perNodeMax.get(n.address) ?? 0) };
   tn.teardown();
   return report;
 }
