@@ -1,21 +1,10 @@
 // The popup: live figures for the active tab and overall, and the per-site on/off switch. Polls the background
 // once a second while open (the popup lives only as long as it is shown).
 import browser from 'webextension-polyfill';
+import { formatBytes } from '../shared/format';
 import { send, type PopupState } from '../shared/messages';
 
 const $ = (id: string) => document.getElementById(id)!;
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
 
 // A test can open the popup as a tab and point it at another tab with ?tab=<id>.
 const forcedTab = new URLSearchParams(location.search).get('tab');

@@ -1,6 +1,7 @@
 // One real headless Chromium with the built extension and a real origin: opt-in discovery, negative caching,
 // no credentials on Reef's own requests, default-mode serving and the per-site switch, the cache across a restart.
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../extension/shared/format';
 import { launchReefBrowser, type ReefBrowser } from './support/browser';
 import { startOrigin, type Origin } from './support/origin';
 import { galleryPage, imagesSettled, noisePng, shownImages, sri } from './support/site';
@@ -89,6 +90,15 @@ describe('default mode, one browser', { timeout: 60_000 }, () => {
       // Once, by Reef's engine (no Sec-Fetch-Dest: image): the page's own request was blocked before leaving.
       expect(origin.hits(p).map((r) => r.dest)).toEqual(['empty']);
     }
+    // The popup's live figures for this tab: three images from the origin (through Reef), nothing from peers.
+    const total = IMAGES.reduce((n, p) => n + (files[p.slice(1)] as Uint8Array).length, 0);
+    const popup = await b.ctx.newPage();
+    await popup.goto(`chrome-extension://${b.extensionId}/popup/popup.html?tab=${await b.tabIdOf(origin.url)}`);
+    await popup.waitForSelector('body[data-ready]');
+    expect(await popup.textContent('#tab-origin')).toBe(formatBytes(total));
+    expect(await popup.textContent('#tab-peer')).toBe('0 B');
+    expect(await popup.textContent('#site-status')).toBe('This site publishes a Reef manifest.');
+    await popup.close();
     origin.log.length = 0;
     await page.reload();
     await imagesSettled(page);

@@ -79,6 +79,14 @@ describe('what a browser shares', { timeout: 60_000 }, () => {
     expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0 });
   });
 
+  it('a holder whose monthly upload volume is used up refuses; the other browser gets the origin bytes', async () => {
+    const { A, B, png } = await holderAndFetcher({ uploadBytesPerMonth: 10_000 });
+    expect(png.length).toBeGreaterThan(10_000);
+    const a = (await A.figures()).engine;
+    expect(a.uploadedBytes).toBe(0); // refused (over-cap) or, with no room for a chunk, not offered at all
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0, origin: png.length });
+  });
+
   it('a site switched off in the holder is not served to peers any more', async () => {
     const { A, B } = await holderAndFetcher({}, async (A, origin) => {
       await A.sw.evaluate((o) => (globalThis as any).reef.saveOptions({ disabledSites: [o] }), origin.url);
