@@ -18,7 +18,7 @@ export function encodeAnswer(w: WireWriter, q: DnsQuery, a: Answer, budgetBytes:
   ];
   for (let i = 0; i < attempts.length; i++) {
     const s = attempts[i];
-    w.start({ id: q.id, opcode: 0, aa: a.aa, tc: s.tc, rd: q.rd, rcode: a.rcode === 'BADVERS' ? 'NOERROR' : a.rcode }, { raw: q.question });
+    w.start({ id: q.id, opcode: 0, aa: a.aa, tc: s.tc, rd: q.rd, rcode: a.rcode === 'BADVERS' ? 'NOERROR' : a.rcode }, { raw: q.question, name: q.name });
     for (const rr of s.answers) w.record(1, rr);
     for (const rr of s.authorities) w.record(2, rr);
     for (const rr of s.additionals) w.record(3, rr);

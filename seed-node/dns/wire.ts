@@ -33,7 +33,7 @@ export class WireWriter {
   private readonly names = new Map<string, number>();
   private counts = [0, 0, 0, 0];
 
-  start(h: ResponseHeader, question?: { raw: Buffer }): void {
+  start(h: ResponseHeader, question?: { raw: Buffer; name?: string }): void {
     this.off = 12;
     this.names.clear();
     this.counts = [0, 0, 0, 0];
@@ -44,7 +44,7 @@ export class WireWriter {
     if (question) {
       this.counts[0] = 1;
       question.raw.copy(this.buf, 12);
-      this.rememberSuffixes(question.raw, 12);
+      this.rememberSuffixes(question.raw, 12, question.name);
       this.off += question.raw.length;
     }
   }
@@ -113,21 +113,19 @@ export class WireWriter {
     this.buf[this.off++] = 0;
   }
 
-  /** Registers every suffix of the raw question name (read from the bytes, so keys match exactly). */
-  private rememberSuffixes(raw: Buffer, at: number): void {
-    if (raw.length < 2 || raw[0] === 0) return;
-    // One string for the whole name with '.' where each later length byte stands, unless a label
-    // itself holds a '.' byte (then the text would be ambiguous: build keys label by label).
-    const dotted = Buffer.allocUnsafe(raw.length);
-    let i = 0;
-    for (; i < raw.length && raw[i] !== 0; i += 1 + raw[i]) {
-      const label = raw.subarray(i + 1, i + 1 + raw[i]);
-      if (label.includes(0x2e)) return this.rememberSuffixesSlow(raw, at);
-      dotted[i] = 0x2e;
-      label.copy(dotted, i + 1);
+  /**
+   * Registers every suffix of the question name for compression. Fast path: when the decoded name has
+   * one character per raw byte, the suffix at raw offset k is simply `text.slice(k)`.
+   */
+  private rememberSuffixes(raw: Buffer, at: number, decoded?: string): void {
+    const text = decoded?.toLowerCase();
+    let end = 0;
+    while (end < raw.length && raw[end] !== 0) end += 1 + raw[end];
+    if (text === undefined || text.length !== end - 1) return this.rememberSuffixesSlow(raw, at);
+    for (let k = 0; k < end; k += 1 + raw[k]) {
+      if (k > 0 && text.charCodeAt(k - 1) !== 46) return this.rememberSuffixesSlow(raw, at);
+      this.names.set(k === 0 ? text : text.slice(k), at + k);
     }
-    const text = dotted.toString('latin1', 1, i).toLowerCase();
-    for (let k = 0; k < i; k += 1 + raw[k]) this.names.set(k === 0 ? text : text.slice(k), at + k);
   }
 
   private rememberSuffixesSlow(raw: Buffer, at: number): void {

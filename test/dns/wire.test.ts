@@ -43,15 +43,19 @@ describe('WireWriter', () => {
     fc.assert(
       fc.property(fc.array(label, { minLength: 1, maxLength: 5 }), (labels) => {
         const raw = rawName(labels);
-        const w = new WireWriter();
-        w.start({ id: 1, opcode: 0, aa: true, tc: false, rd: false, rcode: 'NOERROR' }, { raw });
         const decodedQ = dnsPacket.decode(Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), raw])).questions![0].name;
         // Owners equal to the question are only written for names that passed classification (ASCII,
-        // no empty labels); check every such name round-trips, including dots inside raw labels.
+        // no empty labels); check every such name round-trips, including dots inside raw labels —
+        // with the decoded name given (fast suffix path) and without (label-by-label path).
         if (!/^[\x20-\x7e]*$/.test(decodedQ) || decodedQ.split('.').some((l) => l === '')) return;
-        w.record(1, { name: decodedQ, ttlSec: 1, data: { type: 'A', address: '10.0.0.1' } });
-        const d = dnsPacket.decode(w.finish());
-        expect(d.answers![0].name.toLowerCase()).toBe(decodedQ.toLowerCase());
+        for (const question of [{ raw, name: decodedQ }, { raw }]) {
+          const w = new WireWriter();
+          w.start({ id: 1, opcode: 0, aa: true, tc: false, rd: false, rcode: 'NOERROR' }, question);
+          w.record(1, { name: decodedQ, ttlSec: 1, data: { type: 'A', address: '10.0.0.1' } });
+          w.record(1, { name: `x.${decodedQ}`, ttlSec: 1, data: { type: 'A', address: '10.0.0.2' } });
+          const d = dnsPacket.decode(w.finish());
+          expect(d.answers!.map((a) => a.name.toLowerCase())).toEqual([decodedQ.toLowerCase(), `x.${decodedQ}`.toLowerCase()]);
+        }
       }),
       { numRuns: 3000 },
     );
