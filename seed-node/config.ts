@@ -1,9 +1,12 @@
 // Seed configuration: DEFAULTS, then a JSON config file (--config), then the environment (REEF_SECRET), then flags.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const SEED_DEFAULTS = {
   host: '127.0.0.1',
+  /** The address other seeds and DNS answers use for this seed (default: host). Set it when host is a wildcard. */
+  advertiseHost: '',
   dhtPort: 8471,
   httpPort: 8470,
   dnsPort: 8453,
@@ -29,6 +32,7 @@ const port = z.number().int().min(0).max(65535);
 const schema = z
   .object({
     host: z.string().min(1),
+    advertiseHost: z.string().refine((v) => v === '' || isIP(v) !== 0, 'expected an IP address'),
     dhtPort: port,
     httpPort: port,
     dnsPort: port,

@@ -14,7 +14,7 @@ export async function runSeedDaemon(cfg: SeedConfig): Promise<void> {
   }
   const s = seed.status();
   // One machine-readable line on stdout: scripts and tests read the ports from it.
-  process.stdout.write(`reef seed ${s.nodeId} dht=${s.addresses.dht} http=http://${s.addresses.http} tracker=${s.addresses.tracker}\n`);
+  process.stdout.write(`reef seed ${s.nodeId} dht=${s.addresses.dht} http=http://${s.addresses.http} tracker=${s.addresses.tracker} dns=${s.addresses.dns}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.off('SIGINT', onInt).off('SIGTERM', onTerm);

@@ -16,6 +16,10 @@ import { SeedDataDir } from './data-dir';
 import { join } from 'node:path';
 import { createSeedHttpServer, type SeedHttpHandlers } from './http-server';
 import { createProxy, type Proxy } from './proxy/proxy';
+import { isIP } from 'node:net';
+import { LivenessTracker } from './dns/liveness';
+import { startDnsServer, type DnsServer } from './dns/server';
+import { clustersOf, SeedDiscovery } from './seed-discovery';
 import { createRegistry, exposeCounters } from './metrics';
 import { startUdpTransport } from './udp-transport';
 
@@ -42,12 +46,13 @@ export interface SeedStatus {
   version: string;
   uptimeSeconds: number;
   joined: boolean;
-  addresses: { dht: string; http: string; tracker: string };
+  addresses: { dht: string; http: string; tracker: string; dns: string };
   contacts: number;
   levels: Array<{ level: number; clusterId: number; size: number; rttThresholdMs: number }>;
   tracker: { clients: number; announces: number; lookups: number; signalsRelayed: number };
   cache: Record<string, unknown>;
   index: Record<string, number>;
+  liveSeeds: Array<{ id: string; http: string; dnsPort: number; rttMs?: number }>;
 }
 
 export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?: Clock }): Promise<Seed> {
@@ -90,6 +95,23 @@ export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?
     log,
   });
   handlers.front = proxy;
+
+  // DNS: answers name the live seeds nearest the resolver, as the index's probes see them.
+  const advertised = cfg.advertiseHost || cfg.host;
+  let dnsPort = 0;
+  const selfInfo = () => ({
+    id: nodeId,
+    ...(isIP(advertised) === 6 ? { ipv6: advertised } : { ipv4: advertised }),
+    httpPort,
+    dnsPort,
+    lastSeenMs: clock.now(),
+    clusters: clustersOf(node),
+  });
+  const discovery = new SeedDiscovery(node, new LivenessTracker(clock), selfInfo, clock);
+  const dns: DnsServer = await startDnsServer({ host: cfg.host, port: cfg.dnsPort, zone: cfg.zone, directory: discovery, clock, log });
+  dnsPort = dns.udpPort;
+  discovery.start();
+  exposeCounters(registry, 'dns', () => dns.stats());
   exposeCounters(registry, 'proxy', () => proxy.stats() as unknown as Record<string, number>, ['cacheBytes', 'cacheObjects', 'inFlight']);
   exposeCounters(registry, 'tracker', () => tracker.metrics, ['sessionsActive']);
   exposeCounters(registry, 'index', () => node.counters, ['storedValues']);
@@ -115,7 +137,8 @@ export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?
       version: SEED_VERSION,
       uptimeSeconds: Math.round((clock.now() - startedMs) / 1000),
       joined,
-      addresses: { dht: transport.address, http: `${host}:${httpPort}`, tracker: `ws://${host}:${httpPort}${TRACKER_PATH}` },
+      addresses: { dht: transport.address, http: `${host}:${httpPort}`, tracker: `ws://${host}:${httpPort}${TRACKER_PATH}`, dns: `${host}:${dnsPort}` },
+      liveSeeds: discovery.liveSeeds({ count: 64, service: 'proxy' }).map((x) => ({ id: x.id, http: `${x.ipv4 ?? x.ipv6}:${x.httpPort}`, dnsPort: x.dnsPort, rttMs: x.rttMs })),
       contacts: node.exportContacts().length,
       levels: node.levels(),
       tracker: { clients: m.sessionsActive, announces: m.announces, lookups: m.lookups, signalsRelayed: m.signalsRelayed },
@@ -138,6 +161,8 @@ export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?
       await tracker.stop();
       await front.close();
       await proxy.close();
+      discovery.stop();
+      await dns.close();
       await persist();
       node.stop(); // tells routing contacts we are leaving
       await new Promise<void>((resolve) => {

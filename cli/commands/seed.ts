@@ -5,6 +5,7 @@ import { UsageError } from '../errors';
 interface SeedFlags {
   config?: string;
   host?: string;
+  advertiseHost?: string;
   dhtPort?: string;
   httpPort?: string;
   dnsPort?: string;
@@ -30,6 +31,7 @@ export function registerSeed(program: Command): void {
     .description('run a seed node: a Coral index node (UDP), the tracker, DNS and the caching proxy')
     .option('--config <file>', 'JSON config file with the same keys in camelCase (flags override it)')
     .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .option('--advertise-host <ip>', 'the address other seeds and DNS answers use for this seed (default: --host)')
     .option('--dht-port <n>', 'UDP port of the index (default 8471; 0 = any)')
     .option('--http-port <n>', 'HTTP port: status, metrics, tracker, proxy (default 8470; 0 = any)')
     .option('--dns-port <n>', 'DNS port, UDP and TCP (default 8453; 0 = any)')
@@ -48,6 +50,7 @@ export function registerSeed(program: Command): void {
         cfg = await loadSeedConfig({
           config: f.config,
           host: f.host,
+          advertiseHost: f.advertiseHost,
           dhtPort: int(f.dhtPort, '--dht-port'),
           httpPort: int(f.httpPort, '--http-port'),
           dnsPort: int(f.dnsPort, '--dns-port'),

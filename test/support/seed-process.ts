@@ -9,14 +9,15 @@ export interface SeedProcess {
   dht: string;
   http: string;
   tracker: string;
+  dns: string;
   child: ChildProcess;
   stderr: () => string;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startSeedProcess(opts: { dataDir: string; bootstrap?: string[]; extraArgs?: string[]; secret?: string }): Promise<SeedProcess> {
-  const args = [REEF_BIN, 'seed', '--data-dir', opts.dataDir, '--http-port', '0', '--dht-port', '0', '--dns-port', '0', '--log-level', 'warn', ...(opts.extraArgs ?? [])];
+export function startSeedProcess(opts: { dataDir: string; bootstrap?: string[]; extraArgs?: string[]; secret?: string; host?: string }): Promise<SeedProcess> {
+  const args = [REEF_BIN, 'seed', '--host', opts.host ?? '127.0.0.1', '--data-dir', opts.dataDir, '--http-port', '0', '--dht-port', '0', '--dns-port', '0', '--log-level', 'warn', ...(opts.extraArgs ?? [])];
   if (opts.bootstrap?.length) args.push('--bootstrap', opts.bootstrap.join(','));
   const child = spawn(process.execPath, args, { env: { ...process.env, REEF_SECRET: opts.secret ?? TEST_SECRET }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -27,11 +28,11 @@ export function startSeedProcess(opts: { dataDir: string; bootstrap?: string[]; 
     const timer = setTimeout(() => reject(new Error(`seed did not start: ${stderr}`)), 20_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /^reef seed ([0-9a-f]{40}) dht=(\S+) http=(\S+) tracker=(\S+)$/m.exec(out);
+      const m = /^reef seed ([0-9a-f]{40}) dht=(\S+) http=(\S+) tracker=(\S+) dns=(\S+)$/m.exec(out);
       if (!m) return;
       clearTimeout(timer);
       resolve({
-        nodeId: m[1], dht: m[2], http: m[3], tracker: m[4], child, stderr: () => stderr,
+        nodeId: m[1], dht: m[2], http: m[3], tracker: m[4], dns: m[5], child, stderr: () => stderr,
         stop: (signal = 'SIGTERM') => {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
           return exited;
