@@ -18,8 +18,10 @@ export type DnsStats = {
   rcodes: Record<string, number>;
   tcpConnections: number;
   tcpRejected: number;
+  /** Times a TCP client stopped reading its replies and we stopped reading its queries. */
+  tcpPaused: number;
 };
 
 export function createStats(): DnsStats {
-  return { received: 0, udpQueries: 0, tcpQueries: 0, malformed: 0, malformedByCode: {}, rateLimited: 0, slipped: 0, truncated: 0, minimized: 0, responses: 0, rcodes: {}, tcpConnections: 0, tcpRejected: 0 };
+  return { received: 0, udpQueries: 0, tcpQueries: 0, malformed: 0, malformedByCode: {}, rateLimited: 0, slipped: 0, truncated: 0, minimized: 0, responses: 0, rcodes: {}, tcpConnections: 0, tcpRejected: 0, tcpPaused: 0 };
 }

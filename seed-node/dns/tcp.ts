@@ -10,9 +10,10 @@ export function serveTcpConnection(sock: net.Socket, handler: DnsHandler, limits
   const ip = sock.remoteAddress ?? '';
   sock.setTimeout(limits.tcpIdleTimeoutMs, () => sock.destroy());
   sock.on('error', (err) => log.debug({ err, ip }, 'dns: tcp connection error'));
-  sock.on('data', (chunk) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 2) {
+  let blocked = false;
+  // Answers queued frames until the client stops reading; the rest waits for 'drain'.
+  const drainQueue = () => {
+    while (!blocked && pending.length >= 2) {
       const len = pending.readUInt16BE(0);
       if (len > limits.maxQueryBytes) {
         // Count it like any other oversize query, then hang up: the stream cannot be resynchronised.
@@ -24,16 +25,32 @@ export function serveTcpConnection(sock: net.Socket, handler: DnsHandler, limits
       const msg = pending.subarray(2, 2 + len);
       pending = pending.subarray(2 + len);
       const out = handler.handle(msg, { ip, transport: 'tcp' });
-      if (out) {
-        const frame = Buffer.allocUnsafe(2 + out.length);
-        frame.writeUInt16BE(out.length, 0);
-        out.copy(frame, 2);
-        if (!sock.write(frame)) {
-          sock.pause();
-          sock.once('drain', () => sock.resume());
-        }
+      if (!out) continue;
+      const frame = Buffer.allocUnsafe(2 + out.length);
+      frame.writeUInt16BE(out.length, 0);
+      out.copy(frame, 2);
+      if (!sock.write(frame)) {
+        blocked = true;
+        handler.stats.tcpPaused++;
+        sock.pause();
+        sock.once('drain', () => {
+          blocked = false;
+          sock.resume();
+          drainQueue();
+        });
       }
     }
+    // Do not keep a large concatenation alive for a few leftover bytes.
     if (pending.length > 0 && pending.buffer.byteLength > 4 * (limits.maxQueryBytes + 2)) pending = Buffer.from(pending);
+  };
+  sock.on('data', (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    // A paused socket can still deliver a buffered chunk; cap what a non-reading client can queue.
+    if (blocked && pending.length > 64 * 1024) {
+      handler.countRejected('DNS_ERR_TOO_LARGE', ip);
+      sock.destroy();
+      return;
+    }
+    drainQueue();
   });
 }

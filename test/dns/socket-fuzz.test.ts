@@ -1,6 +1,6 @@
 // 100,000 malformed packets at a running server over UDP (plus garbage over TCP): no crash, no hang,
 // every packet accounted for, and the server still answers dig correctly afterwards.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +129,7 @@ udp = struct.pack('!HHHH', 0, port, 8 + len(q), 0) + q
 ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 28 + len(q), 1, 0, 64, 17, 0, socket.inet_aton('127.0.0.1'), socket.inet_aton('127.0.0.1'))
 socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + udp, ('127.0.0.1', 0))
 `;
-  it.skipIf(process.getuid?.() !== 0)('survives a datagram from source port 0 (raw socket, root only)', async () => {
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('python3', ['-c', 'pass']).status !== 0)('survives a datagram from source port 0 (raw socket, root only)', async () => {
     const before = t.server.stats().malformedByCode.DNS_ERR_BAD_SOURCE ?? 0;
     for (let i = 0; i < 3; i++) execFileSync('python3', ['-c', PY_RAW_UDP, String(t.port)]);
     const deadline = Date.now() + 2_000;
@@ -165,4 +165,53 @@ describe('TCP connection limits', () => {
       await t.close();
     }
   });
+});
+
+const HAVE_PYTHON = spawnSync('python3', ['-c', 'pass']).status === 0;
+
+// A client with a 4 KiB receive buffer (Python sets SO_RCVBUF; Node cannot) pipelines queries from one
+// thread and starts reading late: the server's writes back up, it must stop reading, then resume.
+const PY_SLOW_READER = `
+import socket, struct, sys, threading, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(('127.0.0.1', port))
+def q(i):
+    name = b''.join(bytes([len(l)]) + l for l in [b'p%d' % i, b'reef', b'localhost']) + b'\\x00'
+    m = struct.pack('!HHHHHH', i % 65536, 0x0100, 1, 0, 0, 0) + name + b'\\x00\\x01\\x00\\x01'
+    return struct.pack('!H', len(m)) + m
+data = b''.join(q(i) for i in range(n))
+threading.Thread(target=lambda: s.sendall(data), daemon=True).start()
+time.sleep(1.0)
+buf, got, ok = b'', 0, True
+while got < n:
+    chunk = s.recv(65536)
+    if not chunk: break
+    buf += chunk
+    while len(buf) >= 2 and len(buf) >= 2 + struct.unpack('!H', buf[:2])[0]:
+        l = struct.unpack('!H', buf[:2])[0]
+        if struct.unpack('!H', buf[2:4])[0] != got % 65536: ok = False
+        buf = buf[2 + l:]; got += 1
+print(got, 'in-order' if ok else 'out-of-order')
+`;
+
+describe('TCP pipelining and back-pressure', () => {
+  it.skipIf(!HAVE_PYTHON)('a client that reads late gets all 50,000 pipelined answers in order; the server paused reading meanwhile', async () => {
+    const t = await createDnsTestnet({ clusters: [{}, {}] });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        const p = spawn('python3', ['-c', PY_SLOW_READER, String(t.port), '50000']);
+        let stdout = '';
+        p.stdout.on('data', (d) => (stdout += d));
+        p.on('error', reject);
+        p.on('close', () => resolve(stdout.trim()));
+        setTimeout(() => p.kill(), 30_000);
+      });
+      expect(out).toBe('50000 in-order');
+      expect(t.server.stats().tcpPaused).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  }, 40_000);
 });
