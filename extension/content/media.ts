@@ -5,6 +5,7 @@
 // blocking rules do not match), so the page always ends up with the publisher's bytes or the origin's answer.
 import { base64 } from '@scure/base';
 import { send, type SitePlan } from '../shared/messages';
+import { rewriteCssImages } from './css-images';
 
 const MEDIA_SELECTOR = 'img, video, audio, source';
 const handled = new WeakMap<Element, string>();
@@ -16,11 +17,11 @@ const planReady: Promise<SitePlan | null> = /^https?:$/.test(location.protocol)
   ? send('background', 'site-plan', { origin: location.origin }).catch(() => null)
   : Promise.resolve(null);
 
-function listed(plan: SitePlan, raw: string | null): string | null {
+function listed(plan: SitePlan, raw: string | null, base = document.baseURI): string | null {
   if (!raw || raw.startsWith('blob:') || raw.startsWith('data:')) return null;
   let url: URL;
   try {
-    url = new URL(raw, document.baseURI);
+    url = new URL(raw, base);
   } catch {
     return null;
   }
@@ -117,4 +118,10 @@ void planReady.then((plan) => {
       for (const n of r.addedNodes) if (n instanceof Element) scanTree(plan, n);
     }
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['src', 'poster', 'srcset'] });
+  // Style sheets: once parsed (DOMContentLoaded), when all have loaded, and whenever a later one loads.
+  const css = () => void rewriteCssImages((raw, base) => listed(plan, raw, base), blobFor);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', css, { once: true });
+  else css();
+  window.addEventListener('load', css, { once: true });
+  document.addEventListener('load', (ev) => ev.target instanceof HTMLLinkElement && css(), true);
 });

@@ -75,6 +75,39 @@ describe('default mode element kinds', { timeout: 60_000 }, () => {
   });
 });
 
+describe('default mode, images referenced from CSS', { timeout: 60_000 }, () => {
+  it('rewrites listed background images in style sheets and style attributes (their page requests are blocked)', async () => {
+    const bg = noisePng(9_000);
+    const inline = noisePng(7_000);
+    const origin = await track(
+      startOrigin({
+        'start.html': '<!doctype html>',
+        'index.html': `<!doctype html><link rel="stylesheet" href="/css/site.css">
+          <div id="bg" class="bg" style="width:50px;height:50px"></div>
+          <div id="inline" style="width:50px;height:50px;background-image:url('/m/inline.png')"></div>`,
+        'css/site.css': '@media screen { .bg { background: url(../m/bg.png) no-repeat; } }',
+        'm/bg.png': bg,
+        'm/inline.png': inline,
+      }),
+    );
+    const b = await track(launchReefBrowser({}));
+    const page = await b.ctx.newPage();
+    await page.goto(origin.url + '/start.html');
+    await b.siteReady(origin.url);
+    await page.goto(origin.url + '/index.html');
+    const backgroundIntegrity = (id: string) =>
+      page.evaluate(async (id) => {
+        const m = /url\("?(blob:[^")]+)"?\)/.exec(getComputedStyle(document.getElementById(id)!).backgroundImage);
+        if (!m) return null;
+        const buf = await (await fetch(m[1])).arrayBuffer();
+        return 'sha256-' + btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))));
+      }, id);
+    await expect.poll(() => backgroundIntegrity('bg'), { timeout: 10_000 }).toBe(sri(bg));
+    await expect.poll(() => backgroundIntegrity('inline'), { timeout: 10_000 }).toBe(sri(inline));
+    expect(origin.log.filter((r) => r.path.startsWith('/m/') && r.dest !== 'empty')).toEqual([]);
+  });
+});
+
 describe('never a broken page', { timeout: 60_000 }, () => {
   for (const fullMode of [false, true]) {
     it(`${fullMode ? 'full' : 'default'} mode: bytes that no longer match the manifest reach the page as the origin's normal response`, async () => {
