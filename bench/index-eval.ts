@@ -106,7 +106,7 @@ ${row(['measure', 'value'])}
 ${row(['---', '---'])}
 ${row(['puts of the hot key per minute (all nodes)', nodes])}
 ${row(['max stores of the hot key on one node in any minute', withC.maxRootStoresPerMin])}
-${row([`Coral's bound beta*(2^b-1)*ceil(log2 n / b), b = ${withC.bitsPerDigit}`, withC.rootStoreBound])}
+${row([`Coral's bound beta*(2^b-1)*ceil(log2 n / b), b = ${withC.bitsPerHop}`, withC.rootStoreBound])}
 ${row(['nodes that stored the hot key', withC.hotKeyHolders])}
 ${row(['RPCs received in the hot phase: max / mean per node', `${withC.hotPhaseMaxRequestsPerNode} / ${f(withC.hotPhaseMeanRequestsPerNode, 1)}`])}
 

@@ -32,7 +32,7 @@ export function formatReport(r: SimReport): string {
     ['level-2 hit rate', `${r.level2HitRate.toFixed(3)} (of ${r.level2Eligible} gets with a holder in the cluster)`],
     ['answered at level 0/1/2', r.answeredAtLevel.join(' / ')],
     ['max stores per node-minute (hot key)', String(r.maxRootStoresPerMin)],
-    [`Coral bound (b = ${r.bitsPerDigit})`, String(r.rootStoreBound)],
+    [`Coral bound (b = ${r.bitsPerHop})`, String(r.rootStoreBound)],
     ['clusters per level', r.clusters.join(' / ')],
     ['level-2 cluster region purity', r.clusterRegionPurity.toFixed(3)],
     ['RPCs sent per node', r.rpcsPerNode.toFixed(1)],

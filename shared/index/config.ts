@@ -4,8 +4,11 @@ export const INDEX_DEFAULTS = {
   k: 20,
   /** Parallel RPCs per lookup (Kademlia's alpha). */
   alpha: 3,
-  /** Bits per routing digit. Reef's table has one bucket per bit, so b = 1 (used in Coral's root-load bound). */
-  bitsPerDigit: 1,
+  /**
+   * Coral's b: a put or get walk gains at most this many prefix bits of the key per hop (0 =
+   * greedy Kademlia). Also the b of Coral's root-load bound beta * (2^b - 1) * ceil(log2 n / b).
+   */
+  bitsPerHop: 2,
   /** RTT thresholds of levels 1, 2, ... (level 0 is global, threshold infinite). */
   rttThresholdsMs: [60, 20] as number[],
   /** Timeout of one RPC to a contact whose RTT we do not know. */

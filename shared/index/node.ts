@@ -340,12 +340,12 @@ export class CoralNode {
   }
 
   /** Kademlia node lookup at one level: the k closest live nodes to target. */
-  findClosest(level: number, target: NodeId, cb: (o: LookupOutcome) => void, seeds = this.seedsFor(level, target)): void {
+  findClosest(level: number, target: NodeId, cb: (o: LookupOutcome) => void, seeds = this.seedsFor(level, target), width = this.config.k): void {
     this.touch(level, target);
     iterativeLookup({
       self: this.id,
       target,
-      k: this.config.k,
+      k: width,
       alpha: this.config.alpha,
       seeds,
       query: (c, done) =>
@@ -363,6 +363,7 @@ export class CoralNode {
       // Values sit on the few closest eligible nodes: the walk need not confirm k of them.
       k: this.config.storeReplicas + 1,
       alpha: this.config.alpha,
+      bitsPerHop: this.config.bitsPerHop,
       seeds,
       query: (c, done) =>
         this.call(c, body, (r) => {
@@ -647,8 +648,11 @@ export class CoralNode {
         finish();
         continue;
       }
+      // Seed the new cluster's table with the members we measured, then look ourselves up in it.
+      // Half of k confirmed is enough here: cluster tables keep filling from ordinary traffic.
+      for (const c of choice.via) this.tables[m.level].observe(c, now);
       const seeds = choice.via.slice(0, this.config.k).map((contact) => ({ contact, depth: 1 }));
-      this.findClosest(m.level, this.id, () => finish(), seeds);
+      this.findClosest(m.level, this.id, () => finish(), seeds, Math.ceil(this.config.k / 2));
     }
   }
 }

@@ -29,7 +29,7 @@ function topology(n: number, sparse: number | null, seed: number) {
   return { rng, ids, contacts, tables, index: new Map(contacts.map((c, i) => [c.address, i])) };
 }
 
-function run(t: ReturnType<typeof topology>, from: number, target: Uint8Array, opts: { dead?: Set<number>; alpha?: number; answer?: (i: number) => boolean } = {}) {
+function run(t: ReturnType<typeof topology>, from: number, target: Uint8Array, opts: { dead?: Set<number>; alpha?: number; answer?: (i: number) => boolean; bitsPerHop?: number } = {}) {
   let inflight = 0;
   let maxInflight = 0;
   const queue: Array<() => void> = [];
@@ -39,6 +39,7 @@ function run(t: ReturnType<typeof topology>, from: number, target: Uint8Array, o
     target,
     k: 8,
     alpha: opts.alpha ?? 3,
+    bitsPerHop: opts.bitsPerHop,
     seeds: t.tables[from].closest(target, 8).map((contact) => ({ contact })),
     query(c, reply) {
       inflight++;
@@ -70,6 +71,23 @@ describe('iterative lookup', () => {
       expect(idToHex(outcome.responded[0].contact.id)).toBe(idToHex(truth[0].id));
       expect(outcome.hops).toBeLessThanOrEqual(Math.ceil(Math.log2(1000)));
     }
+  });
+
+  it("takes Coral's full route with bitsPerHop: still exact, each hop gaining few bits", () => {
+    const t = topology(1000, null, 5);
+    let greedyHops = 0;
+    let bandHops = 0;
+    for (let q = 0; q < 30; q++) {
+      const target = randomId(t.rng);
+      const from = Math.floor(t.rng() * 1000);
+      const truth = t.contacts.filter((_, i) => i !== from).sort((a, b) => compareDistance(a.id, b.id, target));
+      const greedy = run(t, from, target).outcome;
+      const banded = run(t, from, target, { bitsPerHop: 1 }).outcome;
+      expect(idToHex(banded.responded[0].contact.id)).toBe(idToHex(truth[0].id));
+      greedyHops += greedy.hops;
+      bandHops += banded.hops;
+    }
+    expect(bandHops).toBeGreaterThan(greedyHops);
   });
 
   it('routes around dead nodes', () => {

@@ -1,7 +1,7 @@
 // Iterative Kademlia lookup with alpha RPCs in flight. The per-peer RPC is a function, so the
 // lookup runs against declared topologies in tests with no network at all. Callback style (no
 // promises inside) keeps thousands of simulated lookups cheap and deterministic.
-import { compareDistance, idEquals, idKey } from '../id';
+import { commonPrefixBits, compareDistance, idEquals, idKey } from '../id';
 import type { Contact, NodeId } from '../types';
 
 export interface QueryReply {
@@ -36,6 +36,12 @@ export interface LookupOptions {
   k: number;
   alpha: number;
   seeds: Array<{ contact: Contact; depth?: number }>;
+  /**
+   * Coral's full route: a hop may reach at most this many more prefix bits of the target than
+   * the best node that answered so far (0 = greedy Kademlia). Walks then pass the nodes at each
+   * prefix length, where full and loaded nodes stop puts before the key's closest nodes.
+   */
+  bitsPerHop?: number;
   query(contact: Contact, reply: (r: QueryReply | null) => void): void;
   onDone(outcome: LookupOutcome): void;
 }
@@ -46,6 +52,8 @@ export function iterativeLookup(o: LookupOptions): { cancel(): void } {
   let inflight = 0;
   let rpcs = 0;
   let finished = false;
+  const band = o.bitsPerHop ?? 0;
+  let reached = commonPrefixBits(o.self, o.target);
 
   const add = (contact: Contact, depth: number) => {
     const key = idKey(contact.id);
@@ -69,21 +77,32 @@ export function iterativeLookup(o: LookupOptions): { cancel(): void } {
     o.onDone({ responded, finishedBy: by, hops, rpcs });
   };
 
+  const send = (p: LookupPeer) => {
+    p.state = 'pending';
+    inflight++;
+    rpcs++;
+    o.query(p.contact, (r) => onReply(p, r));
+  };
+
   const pump = () => {
     if (finished) return;
     let live = 0;
+    let beyond: LookupPeer | undefined; // closest candidate outside the band, if any
     for (let i = 0; i < peers.length && live < o.k; i++) {
       const p = peers[i];
       if (p.state === 'failed') continue;
       live++;
       if (p.state !== 'new' || inflight >= o.alpha) continue;
-      p.state = 'pending';
-      inflight++;
-      rpcs++;
-      o.query(p.contact, (r) => onReply(p, r));
+      if (band > 0 && commonPrefixBits(p.contact.id, o.target) > reached + band) {
+        beyond ??= p;
+        continue;
+      }
+      send(p);
       if (finished) return;
     }
-    if (inflight === 0) finish();
+    // Nobody inside the band is left: take the next step anyway rather than stall.
+    if (inflight === 0 && beyond) send(beyond);
+    if (inflight === 0 && !finished) finish();
   };
 
   const onReply = (p: LookupPeer, r: QueryReply | null) => {
@@ -96,6 +115,7 @@ export function iterativeLookup(o: LookupOptions): { cancel(): void } {
     }
     p.state = 'ok';
     p.reply = r;
+    if (band > 0) reached = Math.max(reached, commonPrefixBits(p.contact.id, o.target));
     if (r.done || r.halt) return finish(p);
     for (const c of r.contacts) if (!idEquals(c.id, o.self)) add(c, p.depth + 1);
     pump();

@@ -79,8 +79,12 @@ export class RoutingTable {
 
   private addReplacement(i: number, e: RoutingEntry): void {
     const cache = (this.replacements[i] ??= []);
-    const j = cache.findIndex((r) => idEquals(r.id, e.id));
-    if (j >= 0) cache.splice(j, 1);
+    for (let j = 0; j < cache.length; j++) {
+      if (idEquals(cache[j].id, e.id)) {
+        cache.splice(j, 1);
+        break;
+      }
+    }
     cache.push(e);
     if (cache.length > this.limits.replacementsPerBucket) cache.shift();
   }
@@ -124,26 +128,27 @@ export class RoutingTable {
   closest(target: NodeId, count: number, filter?: (e: RoutingEntry) => boolean): RoutingEntry[] {
     const c = commonPrefixBits(this.self, target);
     const out: RoutingEntry[] = [];
-    const take = (b: RoutingEntry[] | undefined) => {
-      if (b) for (const e of b) if (!filter || filter(e)) out.push(e);
-    };
-    const byDistance = (a: RoutingEntry, b: RoutingEntry) => compareDistance(a.id, b.id, target);
-    if (c < ID_BITS) take(this.buckets[c]);
-    out.sort(byDistance);
+    sortTarget = target;
+    if (c < ID_BITS) this.takeSorted(out, this.buckets[c], filter);
     if (out.length < count) {
+      // Deeper buckets all share exactly c bits with target: one sorted run.
       const start = out.length;
-      for (let i = c + 1; i < ID_BITS; i++) take(this.buckets[i]);
-      const deeper = out.splice(start).sort(byDistance);
-      for (const e of deeper) out.push(e);
+      for (let i = c + 1; i < ID_BITS; i++) {
+        const b = this.buckets[i];
+        if (b) for (const e of b) if (!filter || filter(e)) out.push(e);
+      }
+      insertionSort(out, start);
     }
-    for (let i = Math.min(c, ID_BITS) - 1; i >= 0 && out.length < count; i--) {
-      const start = out.length;
-      take(this.buckets[i]);
-      const tail = out.splice(start).sort(byDistance);
-      for (const e of tail) out.push(e);
-    }
+    for (let i = Math.min(c, ID_BITS) - 1; i >= 0 && out.length < count; i--) this.takeSorted(out, this.buckets[i], filter);
     if (out.length > count) out.length = count;
     return out;
+  }
+
+  private takeSorted(out: RoutingEntry[], b: RoutingEntry[] | undefined, filter?: (e: RoutingEntry) => boolean): void {
+    if (!b) return;
+    const start = out.length;
+    for (const e of b) if (!filter || filter(e)) out.push(e);
+    insertionSort(out, start);
   }
 
   all(): RoutingEntry[] {
@@ -171,5 +176,20 @@ export class RoutingTable {
     if (near.length < this.limits.k) return near.length + 1;
     const f = distanceFraction(this.self, near[near.length - 1].id);
     return Math.max(near.length + 1, Math.round(near.length / f));
+  }
+}
+
+// Sorting without a closure per call: the lookups call closest() for every reply they build.
+let sortTarget: Uint8Array = new Uint8Array(20);
+
+function insertionSort(a: RoutingEntry[], from: number): void {
+  for (let i = from + 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= from && compareDistance(a[j].id, x.id, sortTarget) > 0) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
   }
 }

@@ -47,8 +47,11 @@ export interface SimReport {
   answeredAtLevel: number[];
   maxRootStoresPerMin: number;
   rootStoreBound: number;
-  bitsPerDigit: number;
+  /** Coral's b (0 = greedy walks; the bound then uses b = 1). */
+  bitsPerHop: number;
   clusters: number[];
+  /** Sizes of the largest clusters at the tightest level (up to 6). */
+  topClusterSizes: number[];
   /** Share of nodes whose level-2 cluster's majority region is their own region. */
   clusterRegionPurity: number;
   getLatencyMsMean: number;
@@ -83,6 +86,15 @@ function clusterCounts(tn: Testnet): number[] {
   const out = [1];
   for (let l = 1; l < levels; l++) out.push(new Set(alive.map((n) => n.clusters[l - 1].id)).size);
   return out;
+}
+
+function topSizes(tn: Testnet): number[] {
+  const m = new Map<number, number>();
+  for (const n of tn.alive()) {
+    const id = n.clusters[n.clusters.length - 1]?.id ?? 0;
+    m.set(id, (m.get(id) ?? 0) + 1);
+  }
+  return [...m.values()].sort((a, b) => b - a).slice(0, 6);
 }
 
 function regionPurity(tn: Testnet): number {
@@ -256,9 +268,10 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
     level2HitRate: l2Eligible ? l2Hit / l2Eligible : 0,
     answeredAtLevel,
     maxRootStoresPerMin: maxRoot,
-    rootStoreBound: rootStoreBound(cfg.loadedPutsPerMinute, cfg.bitsPerDigit, alive.length),
-    bitsPerDigit: cfg.bitsPerDigit,
+    rootStoreBound: rootStoreBound(cfg.loadedPutsPerMinute, Math.max(1, cfg.bitsPerHop), alive.length),
+    bitsPerHop: cfg.bitsPerHop,
     clusters: clusterCounts(tn),
+    topClusterSizes: topSizes(tn),
     clusterRegionPurity: regionPurity(tn),
     getLatencyMsMean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
     getLatencyMsP50: percentile(latencies, 0.5),
