@@ -27,7 +27,7 @@ export type ClassifiedName =
   | ({ kind: 'origin' } & ReefName)
   | { kind: 'invalid' };
 
-const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const LDH_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const PORT_LABEL = /^[1-9][0-9]{0,4}$/;
 const CLUSTER_LABEL = /^l([12])-([a-z0-9]{1,40})$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -58,10 +58,21 @@ export function formatReefName(name: ReefName, zone: string): string {
   return `${name.originHost}${port}.${suffix}`;
 }
 
+let lastZone = '';
+let lastApex = '';
+/** The server asks with the same zone every time: normalise it once. */
+function apexOf(zone: string): string {
+  if (zone !== lastZone) {
+    lastApex = normalizeName(zone);
+    lastZone = zone;
+  }
+  return lastApex;
+}
+
 /** Where a query name sits in the zone; `null` when it is outside the zone (→ REFUSED). */
 export function classifyName(qname: string, zone: string): ClassifiedName | null {
   const name = normalizeName(qname);
-  const apex = normalizeName(zone);
+  const apex = apexOf(zone);
   if (name === apex) return { kind: 'apex' };
   if (!name.endsWith(`.${apex}`)) return null;
   const labels = name.slice(0, -(apex.length + 1)).split('.');
@@ -88,8 +99,8 @@ export function classifyName(qname: string, zone: string): ClassifiedName | null
     port = Number(labels.pop());
     if (port > 65535) return { kind: 'invalid' };
   }
-  if (!labels.every((l) => LDH_LABEL.test(l))) return { kind: 'invalid' };
   const originHost = labels.join('.');
+  if (!LDH_NAME.test(originHost)) return { kind: 'invalid' };
   // No TLD is numeric: a numeric last label is only valid as part of a dotted-quad IPv4 origin.
   if (/^\d+$/.test(labels[labels.length - 1]) && !IPV4.test(originHost)) return { kind: 'invalid' };
   // An origin inside the zone itself would make the proxy fetch from itself.

@@ -34,30 +34,30 @@ export function intakeQuery(buf: Uint8Array, limits: Pick<DnsLimits, 'maxQueryBy
   // Never answer a response: that is how reflection loops between servers start.
   if (flags & QR) return { ok: false, code: 'DNS_ERR_NOT_QUERY', reply: 'drop' };
   const opcode = (flags >> 11) & 0xf;
-  const fail = (code: DnsRejectCode, reply: 'FORMERR' | 'NOTIMP' = 'FORMERR'): QueryIntake => ({ ok: false, code, reply, id, opcode });
-  if (opcode !== 0) return fail('DNS_ERR_BAD_OPCODE', 'NOTIMP');
+  // (No closure here: this runs for every packet.)
+  if (opcode !== 0) return fail('DNS_ERR_BAD_OPCODE', id, opcode, 'NOTIMP');
   const [qd, an, ns, ar] = [b.readUInt16BE(4), b.readUInt16BE(6), b.readUInt16BE(8), b.readUInt16BE(10)];
-  if (qd !== 1 || an !== 0 || ns !== 0 || ar > limits.maxQueryAdditionals) return fail('DNS_ERR_BAD_COUNTS');
+  if (qd !== 1 || an !== 0 || ns !== 0 || ar > limits.maxQueryAdditionals) return fail('DNS_ERR_BAD_COUNTS', id, opcode);
   let off = skipName(b, 12, false);
-  if (off < 0 || off + 4 > b.length) return fail('DNS_ERR_BAD_NAME');
+  if (off < 0 || off + 4 > b.length) return fail('DNS_ERR_BAD_NAME', id, opcode);
   const questionEnd = off + 4;
   off = questionEnd;
   for (let i = 0; i < ar; i++) {
     off = skipName(b, off, true);
-    if (off < 0 || off + 10 > b.length) return fail('DNS_ERR_BAD_RECORD');
+    if (off < 0 || off + 10 > b.length) return fail('DNS_ERR_BAD_RECORD', id, opcode);
     off += 10 + b.readUInt16BE(off + 8);
-    if (off > b.length) return fail('DNS_ERR_BAD_RECORD');
+    if (off > b.length) return fail('DNS_ERR_BAD_RECORD', id, opcode);
   }
-  if (off !== b.length) return fail('DNS_ERR_TRAILING_BYTES');
+  if (off !== b.length) return fail('DNS_ERR_TRAILING_BYTES', id, opcode);
   let packet: dnsPacket.DecodedPacket;
   try {
     packet = dnsPacket.decode(b);
   } catch {
-    return fail('DNS_ERR_DECODE');
+    return fail('DNS_ERR_DECODE', id, opcode);
   }
   const q = packet.questions?.[0];
   const opts = (packet.additionals ?? []).filter((a) => a.type === 'OPT') as dnsPacket.OptAnswer[];
-  if (!q || opts.length > 1) return fail('DNS_ERR_BAD_RECORD');
+  if (!q || opts.length > 1) return fail('DNS_ERR_BAD_RECORD', id, opcode);
   const opt = opts[0] as (dnsPacket.OptAnswer & { ednsVersion?: number }) | undefined;
   return {
     ok: true,
@@ -73,6 +73,10 @@ export function intakeQuery(buf: Uint8Array, limits: Pick<DnsLimits, 'maxQueryBy
       sizeBytes: b.length,
     },
   };
+}
+
+function fail(code: DnsRejectCode, id: number, opcode: number, reply: 'FORMERR' | 'NOTIMP' = 'FORMERR'): QueryIntake {
+  return { ok: false, code, reply, id, opcode };
 }
 
 /**
