@@ -70,7 +70,8 @@ export function answerQuery(q: DnsQuery, resolverIp: string, deps: AnswerDeps): 
       }
       const families: Family[] = t === 'A' ? ['ipv4'] : t === 'AAAA' ? ['ipv6'] : t === 'ANY' ? ['ipv4', 'ipv6'] : [];
       const zoneName = cluster ? clusterZone(cluster, apex) : apex;
-      if (families.length === 0) return a.answers.length ? a : negative(ctx, 'NOERROR', zoneName);
+      // NODATA for other types — after the CNAME, if any, with the target zone's SOA (RFC 2308 §2.2).
+      if (families.length === 0) return { ...negative(ctx, 'NOERROR', zoneName), answers: a.answers };
       const candidates = preferCluster(deps.directory.liveSeeds({ near: resolverIp, count: deps.limits.candidatePool, service: 'proxy' }), cluster);
       if (candidates.length === 0) return empty('SERVFAIL', false);
       for (const f of families) addressRecords(owner, pickProxies(candidates, f, deps.limits, deps.rng, cluster), f, deps.limits.answerTtlSec, a.answers);

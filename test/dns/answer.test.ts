@@ -155,6 +155,10 @@ describe('zone structure', () => {
       ['l2-paris1.l1-eu.l0.reef.localhost', expect.stringMatching(/^ns-seed[12]\.reef\.localhost$/)],
     ]);
     // Another resolver (no hint) asking inside the US cluster zone gets US proxies.
+    // Other types behind the CNAME: NODATA with the target zone's SOA.
+    const mx = ask('example.com.8080.reef.localhost', 'MX')!.packet.decoded;
+    expect(mx.answers!.map((a) => a.type)).toEqual(['CNAME']);
+    expect(mx.authorities![0]).toMatchObject({ type: 'SOA', name: 'l2-paris1.l1-eu.l0.reef.localhost' });
     const us = ask('example.com.l1-us.l0.reef.localhost', 'A', { ip: '203.0.113.9' })!.packet;
     expect(addresses(us).sort()).toEqual(['192.0.2.4', '192.0.2.5']);
     const apex = ask('l1-us.l0.reef.localhost', 'NS')!.packet.decoded.answers!.map((a) => (a as { data: unknown }).data);
