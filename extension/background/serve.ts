@@ -5,6 +5,7 @@ import { loadOptions } from '../shared/options';
 import { discover, listedPath } from './discovery';
 import { addToTab } from './figures';
 import { callOffscreen } from './offscreen-client';
+import { seedProxyUrl } from './seed-url';
 
 export async function siteActive(origin: string): Promise<boolean> {
   const opts = await loadOptions();
@@ -24,7 +25,9 @@ export async function fetchForUrl(rawUrl: string, tabId: number | null): Promise
   const d = await discover(url.origin, opts);
   const path = listedPath(d, url);
   if (!d.manifest || path === null) return { ok: false, reason: 'not listed' };
-  const res = await callOffscreen('fetch-object', { site: url.origin, path, entry: d.manifest.objects[path], originUrl: url.href });
+  // The first configured seed's proxy is the fallback before the origin (the engine verifies its bytes too).
+  const seedProxy = opts.seeds.map((s) => seedProxyUrl(s, url.origin + path)).find((u) => u !== null) ?? undefined;
+  const res = await callOffscreen('fetch-object', { site: url.origin, path, entry: d.manifest.objects[path], originUrl: url.href, seedProxyUrl: seedProxy });
   if (res.ok && tabId !== null && tabId >= 0) await addToTab(tabId, res.sources);
   return res;
 }

@@ -49,10 +49,10 @@ export interface Handlers {
     'full-mode-changed': { data: null; reply: boolean };
   };
   offscreen: {
-    'fetch-object': { data: { site: string; path: string; entry: ManifestObject; originUrl: string }; reply: FetchResult };
+    'fetch-object': { data: { site: string; path: string; entry: ManifestObject; originUrl: string; seedProxyUrl?: string }; reply: FetchResult };
     /** Fetch into the cache without handing the bytes back (warming the cache; benchmarks). */
     'prefetch-object': {
-      data: { site: string; path: string; entry: ManifestObject; originUrl: string };
+      data: { site: string; path: string; entry: ManifestObject; originUrl: string; seedProxyUrl?: string };
       reply: { ok: true; sources: Source & { cache: number }; ms: number } | { ok: false; reason: string };
     };
     'engine-figures': { data: null; reply: Figures };

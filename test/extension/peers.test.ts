@@ -8,6 +8,7 @@ import type { Manifest } from '../../shared/manifest';
 import { launchReefBrowser, type ReefBrowser } from './support/browser';
 import { startOrigin, type Origin } from './support/origin';
 import { galleryPage, imagesSettled, noisePng, shownImages, sri, waitForHolders } from './support/site';
+import { startSeed } from './support/seed';
 import { startTracker } from './support/tracker';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -190,5 +191,51 @@ describe('a reef peer (Node) and a browser', { timeout: 60_000 }, () => {
     expect(stats.badChunks + stats.badPeers, JSON.stringify({ stats, liar: liar.engine.stats() })).toBeGreaterThan(0);
     expect(stats.downloaded.peer).toBe(0);
     expect(liar.engine.stats().chunksServed).toBeGreaterThan(0);
+  });
+});
+
+describe('a real `reef seed`', { timeout: 60_000 }, () => {
+  it('with no peer holding the object, the browser gets it through the seed’s proxy, verified', async () => {
+    const seed = await track(startSeed());
+    const png = noisePng(40_000);
+    const origin = await track(startOrigin({ 'index.html': galleryPage(['/pic.png']), 'start.html': '<!doctype html>', 'pic.png': png }));
+    const B = await track(launchReefBrowser({ trackers: [seed.tracker], seeds: [seed.zoneBase] }));
+    const b = await visit(B, origin, '/index.html');
+    await imagesSettled(b.page);
+    const [shown] = await shownImages(b.page);
+    expect(shown.integrity).toBe(sri(png));
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0, seed: png.length, origin: 0 });
+    // The origin was asked once, by the seed's proxy (it adds Via), never by the browser itself.
+    const hits = b.requestsSince().filter((r) => r.path === '/pic.png');
+    expect(hits.length).toBe(1);
+    expect(hits[0].via).toBeTruthy();
+  });
+
+  it('A closing mid-transfer: B completes from the seed', async () => {
+    const seed = await track(startSeed());
+    const big = noisePng(8 * 1024 * 1024);
+    const origin = await track(startOrigin({ 'index.html': galleryPage(['/big.png']), 'start.html': '<!doctype html>', 'big.png': big }));
+    const manifest = await readSiteManifest(origin.dir);
+    const A = await track(launchReefBrowser({ trackers: [seed.tracker] }));
+    const a = await visit(A, origin, '/index.html');
+    await imagesSettled(a.page);
+    await announced(seed.tracker, manifest, ['/big.png']);
+
+    const B = await track(launchReefBrowser({ trackers: [seed.tracker], seeds: [seed.zoneBase] }));
+    const b = await visit(B, origin, '/index.html');
+    const deadline = Date.now() + 15_000;
+    while ((await B.figures()).engine.downloaded.peer === 0) {
+      if (Date.now() > deadline) throw new Error('B never got a chunk from A');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await A.close();
+    await imagesSettled(b.page, 30_000);
+    const [shown] = await shownImages(b.page);
+    expect(shown.integrity).toBe(sri(big));
+    const got = (await B.figures()).engine.downloaded;
+    expect(got.peer).toBeGreaterThan(0);
+    expect(got.seed).toBeGreaterThan(0);
+    expect(got.origin).toBe(0);
+    expect(got.peer + got.seed).toBe(big.length);
   });
 });

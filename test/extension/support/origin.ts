@@ -16,6 +16,8 @@ export interface LoggedRequest {
   /** Who asked, as the browser labels it: `image`, `script`, `empty` (fetch from the extension)... */
   dest: string | undefined;
   referer: string | undefined;
+  /** Set by a proxy (a seed) that forwarded the request. */
+  via: string | undefined;
   atMs: number;
 }
 
@@ -62,7 +64,7 @@ export async function startOrigin(files: Record<string, Uint8Array | string>, op
 
 async function serve(dir: string, log: LoggedRequest[], req: IncomingMessage, res: import('node:http').ServerResponse, headers: Record<string, string>): Promise<void> {
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-  log.push({ method: req.method ?? '', path, cookie: req.headers.cookie, range: req.headers.range, userAgent: req.headers['user-agent'], dest: req.headers['sec-fetch-dest'] as string | undefined, referer: req.headers.referer, atMs: Date.now() });
+  log.push({ method: req.method ?? '', path, cookie: req.headers.cookie, range: req.headers.range, userAgent: req.headers['user-agent'], dest: req.headers['sec-fetch-dest'] as string | undefined, referer: req.headers.referer, via: req.headers.via as string | undefined, atMs: Date.now() });
   const file = normalize(join(dir, path.endsWith('/') ? path + 'index.html' : path));
   if (!file.startsWith(dir)) return void res.writeHead(403).end();
   let body: Buffer;
