@@ -5,6 +5,11 @@ export const INDEX_DEFAULTS = {
   /** Parallel RPCs per lookup (Kademlia's alpha). */
   alpha: 3,
   /**
+   * Parallel RPCs of a put or get walk. Coral walks one hop at a time; measured, 1 and 3 load the
+   * key's nearest nodes alike (within Coral's bound), and 3 rides out dead hops much faster.
+   */
+  walkAlpha: 3,
+  /**
    * Coral's b: a put or get walk gains at most this many prefix bits of the key per hop (0 =
    * greedy Kademlia). Also the b of Coral's root-load bound beta * (2^b - 1) * ceil(log2 n / b).
    */

@@ -362,7 +362,7 @@ export class CoralNode {
       target: key,
       // Values sit on the few closest eligible nodes: the walk need not confirm k of them.
       k: this.config.storeReplicas + 1,
-      alpha: this.config.alpha,
+      alpha: this.config.walkAlpha,
       bitsPerHop: this.config.bitsPerHop,
       seeds,
       query: (c, done) =>
