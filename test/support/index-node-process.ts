@@ -19,7 +19,7 @@ const transport = await startUdpTransport({ host: '127.0.0.1', port: 0 });
 const id = args.get('id') ? hexToId(args.get('id')!) ?? undefined : undefined;
 const node = new CoralNode(
   { transport, clock: systemClock, authenticator: createHmacAuthenticator(args.get('secret') ?? 'test') },
-  { id, k: 8, rpcTimeoutMs: 500, rttThresholdsMs: [60, 20] },
+  { id, k: 8, rpcTimeoutMs: 2000, rttThresholdsMs: [60, 20] },
 );
 node.handle('echo', (from, payload) => Uint8Array.from([...payload, ...from.id.subarray(0, 1)]));
 const boot = (args.get('bootstrap') ?? '').split(',').filter(Boolean);
