@@ -1,5 +1,6 @@
 // The `reef` command line: one subcommand per module in cli/commands/.
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo';
 import { registerKeygen } from './commands/keygen';
 import { registerManifest } from './commands/manifest';
 import { registerPeer } from './commands/peer';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTracker(program);
   registerSim(program);
   registerPeer(program);
+  registerDemo(program);
   applyToAll(program, (c) => c.exitOverride().showHelpAfterError());
   return program;
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createHmacAuthenticator } from '../shared/index/auth';
 import { SERVICES } from '../shared/index/config';
 import { CoralNode } from '../shared/index/node';
-import type { Clock } from '../shared/index/types';
+import type { Clock, Transport } from '../shared/index/types';
 import { TRACKER_PATH } from '../shared/tracker/protocol';
 import { systemClock } from '../tracker/clock';
 import { Tracker, type TrackerLogger } from '../tracker/core';
@@ -55,7 +55,14 @@ export interface SeedStatus {
   liveSeeds: Array<{ id: string; http: string; dnsPort: number; rttMs?: number }>;
 }
 
-export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?: Clock }): Promise<Seed> {
+export interface SeedDeps {
+  log: SeedLogger;
+  clock?: Clock;
+  /** Wraps the index transport, e.g. withLatency() to emulate regions on one host. */
+  wrapTransport?: (t: Transport) => Transport;
+}
+
+export async function startSeed(cfg: SeedConfig, deps: SeedDeps): Promise<Seed> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const dataDir = new SeedDataDir(cfg.dataDir);
@@ -64,9 +71,9 @@ export async function startSeed(cfg: SeedConfig, deps: { log: SeedLogger; clock?
   const nodeId = Buffer.from(id).toString('hex');
   const startedMs = clock.now();
 
-  const transport = await startUdpTransport({ host: cfg.host, port: cfg.dhtPort, maxPacketBytes: undefined });
+  const transport = await startUdpTransport({ host: cfg.host, port: cfg.dhtPort });
   const node = new CoralNode(
-    { transport, clock, authenticator: createHmacAuthenticator(cfg.secret) },
+    { transport: deps.wrapTransport ? deps.wrapTransport(transport) : transport, clock, authenticator: createHmacAuthenticator(cfg.secret) },
     // Three replicas: an announcement survives any two seeds failing before the next refresh.
     { id, services: SERVICES.tracker | SERVICES.proxy | SERVICES.dns, storeReplicas: 3 },
   );
