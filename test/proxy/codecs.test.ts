@@ -18,7 +18,8 @@ describe('host names', () => {
     expect(parseOriginName(`localhost.8000.${Z}`, Z)).toEqual({ host: 'localhost', port: 8000 });
     expect(parseOriginName(`www.example.com.${Z}`, Z)).toEqual({ host: 'www.example.com', port: null });
     expect(parseOriginName(`127.0.0.1.8080.${Z}`, Z)).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(parseOriginName(`8000.${Z}`, Z)).toEqual({ host: '8000', port: null }); // a lone label is a host
+    expect(parseOriginName(`8000.${Z}`, Z)).toBeNull(); // no TLD is numeric
+    expect(parseOriginName(`example.com.l1-abc.l0.${Z}`, Z)).toEqual({ host: 'example.com', port: null }); // a cluster name
     expect(parseOriginName(`a.70000.${Z}`, Z)).toBeNull();
     expect(parseOriginName(`a.0.${Z}`, Z)).toBeNull();
     expect(parseOriginName(Z, Z)).toBeNull();
