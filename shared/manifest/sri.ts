@@ -1,7 +1,8 @@
 // Subresource Integrity strings, restricted to what Reef accepts: one sha256 hash, no options.
 import { base64 } from '@scure/base';
 
-const SRI_SHA256 = /^sha256-([A-Za-z0-9+/]{43}=)$/;
+/** `sha256-` and the padded base64 of a 32-byte digest: the only integrity form Reef accepts. */
+export const SRI_SHA256 = /^sha256-([A-Za-z0-9+/]{43}=)$/;
 
 export function formatSri(digest: Uint8Array): string {
   if (digest.length !== 32) throw new Error(`a sha256 digest is 32 bytes, got ${digest.length}`);

@@ -4,12 +4,12 @@
 // Chosen rule (documented in protocol.ts too): the key is the FIRST 20 BYTES of the SHA-256 digest
 // carried by the SRI string `sha256-<base64 of 32 bytes>`. No hashing is needed (the digest is
 // already uniform), it is synchronous in the browser, and 160 bits match the Coral/Kademlia id space.
-import { base64ToBytes } from './base64';
+import { parseSri, SRI_SHA256 } from '../manifest/sri';
 
 export const CONTENT_KEY_BYTES = 20;
 
-/** `sha256-` followed by the 44-character padded base64 of a 32-byte digest. */
-export const SRI_SHA256_RE = /^sha256-[A-Za-z0-9+/]{43}=$/;
+/** `sha256-` followed by the 44-character padded base64 of a 32-byte digest (one rule, from shared/manifest). */
+export const SRI_SHA256_RE = SRI_SHA256;
 
 export function isSha256Integrity(integrity: string): boolean {
   return SRI_SHA256_RE.test(integrity);
@@ -18,7 +18,11 @@ export function isSha256Integrity(integrity: string): boolean {
 /** Throws `Error('bad-integrity')` for anything but a single sha256 SRI value. */
 export function contentKey(integrity: string): Uint8Array {
   if (!isSha256Integrity(integrity)) throw new Error('bad-integrity');
-  const digest = base64ToBytes(integrity.slice('sha256-'.length));
-  if (!digest || digest.length !== 32) throw new Error('bad-integrity');
+  let digest: Uint8Array;
+  try {
+    digest = parseSri(integrity);
+  } catch {
+    throw new Error('bad-integrity');
+  }
   return digest.slice(0, CONTENT_KEY_BYTES);
 }
