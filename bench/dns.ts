@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../seed-node/dns/clock';
+import { systemClock } from '../shared/clock';
 import type { SeedInfo } from '../seed-node/dns/directory';
 import { LivenessTracker } from '../seed-node/dns/liveness';
 import { startDnsServer } from '../seed-node/dns/server';

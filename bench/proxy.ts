@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryContentIndex } from '../tracker/content-index';
-import { systemClock } from '../tracker/clock';
+import { systemClock } from '../shared/clock';
 import { startProxyServer } from '../seed-node/proxy/proxy';
 import { table, writeResult } from './support';
 

@@ -1,7 +1,7 @@
 // Sans-I/O tracker core throughput: the same announce/lookup mix as tracker-load, fed straight into
 // the core (no sockets), to separate protocol cost from socket cost.   npx tsx bench/tracker-core.ts
 import { createHash } from 'node:crypto';
-import { systemClock } from '../tracker/clock';
+import { systemClock } from '../shared/clock';
 import { MemoryContentIndex } from '../tracker/content-index';
 import { Tracker } from '../tracker/core';
 

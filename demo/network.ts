@@ -11,7 +11,7 @@ import { seedSite } from '../peer/seed-site';
 import { SEED_DEFAULTS } from '../seed-node/config';
 import { loopbackRegions, withLatency } from '../seed-node/emulated-latency';
 import { startSeed, type Seed } from '../seed-node/seed';
-import { systemClock } from '../tracker/clock';
+import { systemClock } from '../shared/clock';
 import { startOrigin, type OriginServer } from './origin';
 import { writeDemoSite } from './site';
 

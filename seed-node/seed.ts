@@ -7,7 +7,7 @@ import { SERVICES } from '../shared/index/config';
 import { CoralNode } from '../shared/index/node';
 import type { Clock, Transport } from '../shared/index/types';
 import { TRACKER_PATH } from '../shared/tracker/protocol';
-import { systemClock } from '../tracker/clock';
+import { systemClock } from '../shared/clock';
 import { Tracker, type TrackerLogger } from '../tracker/core';
 import { coralContentIndex, CoralSignalRelay, serveCoralSignals } from '../tracker/coral';
 import { attachTracker, type AttachedTracker } from '../tracker/ws-front';

@@ -1,7 +1,7 @@
 // What the tracker needs from the Coral index, and an in-memory implementation for `reef tracker`.
 // The CoralNode (shared/index/node.ts) satisfies this with a thin adapter:
 //   put -> node.put(key, value, ttlMs), get -> (await node.get(key)).values, remove -> node.remove.
-import type { Clock } from './clock';
+import type { Clock } from '../shared/clock';
 
 export interface ContentIndex {
   /**

@@ -13,7 +13,7 @@ import {
   type ServerMessage,
   type TrackerRef,
 } from '../shared/tracker/protocol';
-import type { Clock } from './clock';
+import type { Clock } from '../shared/clock';
 import { TRACKER_DEFAULTS, type TrackerConfig } from './config';
 import type { ContentIndex } from './content-index';
 import { createTrackerMetrics } from './metrics';

@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { TRACKER_PATH, clientSchemas, peerIdSchema, trackerRefSchema, type TrackerRef } from '../shared/tracker/protocol';
-import type { Clock } from './clock';
+import type { Clock } from '../shared/clock';
 import type { RelayedSignal, SignalRelay, SignalSink } from './signal-relay';
 
 export const RELAY_PATH = `${TRACKER_PATH}/relay`;

@@ -1,5 +1,5 @@
 // A token bucket on an injected clock: `take()` is false when the caller is over its rate.
-import type { Clock } from './clock';
+import type { Clock } from '../shared/clock';
 
 export class TokenBucket {
   private tokens: number;

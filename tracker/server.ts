@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TRACKER_PATH } from '../shared/tracker/protocol';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../shared/clock';
 import type { TrackerConfig } from './config';
 import { MemoryContentIndex, type ContentIndex } from './content-index';
 import { Tracker, type TrackerLogger } from './core';

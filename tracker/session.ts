@@ -1,6 +1,6 @@
 // One browser connection's state. The tracker core creates these; the socket front only holds them.
 import type { ChunkBitfield } from '../shared/tracker/protocol';
-import type { Clock } from './clock';
+import type { Clock } from '../shared/clock';
 import type { TrackerConfig } from './config';
 import { TokenBucket } from './rate-limit';
 

@@ -1,7 +1,7 @@
 // Answers are per query but the directory's view changes slowly: memoize its answers for a fraction
 // of a second per (resolver, count, service). Keeps the hot path cheap whatever the directory costs;
 // the staleness adds at most `directoryCacheMs` to the 15 s liveness bound.
-import type { Clock } from './clock';
+import type { Clock } from '../../shared/clock';
 import type { SeedClusters, SeedDirectory, SeedInfo, SeedService } from './directory';
 import { idLabel } from './name';
 

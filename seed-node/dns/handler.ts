@@ -1,7 +1,7 @@
 // Transport-agnostic request handling: bytes and a source in, bytes (or nothing) out. UDP and TCP
 // fronts share it; only the size budget and the rate limit differ between them.
 import { answerQuery, type AnswerDeps } from './answer';
-import type { Clock } from './clock';
+import type { Clock } from '../../shared/clock';
 import type { DnsLimits } from './defaults';
 import { DirectoryCache } from './directory-cache';
 import { encodeAnswer, encodeHeaderOnly } from './fit';

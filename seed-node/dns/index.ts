@@ -9,4 +9,4 @@ export { parseReefName, formatReefName, classifyName, nameserverHost, clusterZon
 export type { DnsStats } from './stats';
 export { DnsError, type DnsRejectCode } from './errors';
 export type { Logger } from './log';
-export type { Clock } from './clock';
+export type { Clock } from '../../shared/clock';

@@ -1,6 +1,6 @@
 // Sans-I/O liveness: the caller reports probe replies and failures; a seed not heard from within
 // `deadAfterMs` (or failing `maxConsecutiveFailures` probes in a row) is dead until heard again.
-import type { Clock } from './clock';
+import type { Clock } from '../../shared/clock';
 
 export const LIVENESS_DEFAULTS = {
   /** Dead when silent this long. With probes every probeEveryMs, a dead seed is out within ~deadAfterMs. */

@@ -1,7 +1,7 @@
 // Feeds a LivenessTracker by probing each seed's HTTP port with a TCP connect (the proxy is the
 // service an answer promises). The seed node may feed the tracker from index RPC replies instead.
 import net from 'node:net';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../../shared/clock';
 import type { SeedInfo } from './directory';
 import type { LivenessTracker } from './liveness';
 

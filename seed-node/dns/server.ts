@@ -1,7 +1,7 @@
 // The I/O shell: one UDP socket and one TCP listener on the same port, both feeding DnsHandler.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../../shared/clock';
 import { DNS_DEFAULTS, type DnsLimits } from './defaults';
 import type { SeedDirectory } from './directory';
 import { DnsError } from './errors';

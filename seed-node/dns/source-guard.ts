@@ -1,6 +1,6 @@
 // Per-source protection for UDP: a response-rate limit (token bucket per address, /64 for IPv6), and
 // the set of sources proven real by a TCP handshake, which may get full-size UDP replies.
-import type { Clock } from './clock';
+import type { Clock } from '../../shared/clock';
 import type { DnsLimits } from './defaults';
 
 export type RateDecision = 'send' | 'slip' | 'drop';

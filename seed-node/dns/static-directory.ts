@@ -2,7 +2,7 @@
 // hints (which resolver prefixes sit in which cluster) and probed RTTs. Used by tests and benches,
 // and usable by a small deployment with hand-written config.
 import { BlockList, isIPv6 } from 'node:net';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../../shared/clock';
 import type { SeedClusters, SeedDirectory, SeedInfo, SeedService } from './directory';
 import type { LivenessTracker } from './liveness';
 import { idLabel } from './name';

@@ -1,7 +1,7 @@
 // Coral cooperation through the index: find seeds that hold (or are fetching) a URL, announce our own copies.
 // Index trouble never fails a request: it is counted and the proxy goes to the origin instead.
 import type { ContentIndex } from '../../tracker/content-index';
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 import { decodePointer, encodePointer, type PointerState, type ProxyPointer } from './index-value';
 import type { ProxyLogger } from './log';
 

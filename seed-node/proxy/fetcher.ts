@@ -4,7 +4,7 @@
 // announces "held". With a stale copy it revalidates instead, and serves the stale copy if the origin fails.
 import type { IncomingHttpHeaders } from 'node:http';
 import { verifyObject, type ManifestObject } from '../../shared/manifest';
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 import { ageHeaderMs, freshnessMs, hasValidators, isStorable, mergeNotModified, revalidationHeaders, storableHeaders, variantSuffix, varyNames } from './cache-policy';
 import type { OriginTarget } from './cache-key';
 import type { Cooperation } from './cooperation';

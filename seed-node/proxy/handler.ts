@@ -10,7 +10,7 @@ import type { QuotaTable } from './quotas';
 import { clientHeaders, sendError, serveStored, streamFlight } from './respond';
 import type { Counters } from './stats';
 import type { ObjectStore } from './store';
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 
 export interface HandlerDeps {
   zone: string;

@@ -1,6 +1,6 @@
 // Each origin's /.well-known/reef.json, remembered for a minute (its absence too), fetched once at a time.
 import { MANIFEST_LIMITS, MANIFEST_WELL_KNOWN_PATH, parseManifest, type Manifest } from '../../shared/manifest';
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 import type { ProxyLogger } from './log';
 
 /** Fetches a path from the origin: status and body, or null if the origin could not be reached. */

@@ -1,7 +1,7 @@
 // The seed's caching proxy: createProxy() for the seed's HTTP server, startProxyServer() for tests and benches.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type Clock } from '../../tracker/clock';
+import { systemClock, type Clock } from '../../shared/clock';
 import type { ContentIndex } from '../../tracker/content-index';
 import { Cooperation } from './cooperation';
 import { PROXY_DEFAULTS, type ProxyLimits } from './defaults';

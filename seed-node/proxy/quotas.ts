@@ -1,5 +1,5 @@
 // Token buckets keyed by client address or origin host, on the injected clock; the table is bounded.
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 
 interface Bucket {
   tokens: number;

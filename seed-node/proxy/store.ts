@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import cacache from 'cacache';
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 import type { HeaderRecord } from './cache-policy';
 import { variantSuffix } from './cache-policy';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -2,7 +2,7 @@
 // lookup, so a name cannot be re-pointed between check and connect), with header and idle timeouts.
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { Clock } from '../../tracker/clock';
+import type { Clock } from '../../shared/clock';
 import { ProxyError } from './errors';
 
 export interface UpstreamRequest {

@@ -2,23 +2,7 @@
 // so the same engine runs in the extension's offscreen document (browser WebSocket, browser
 // RTCPeerConnection under simple-peer) and in `reef peer` (ws, node-datachannel).
 
-/** Time, injected: the engine owns no timers of its own. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The system clock (works in browsers and Node). Timers are unref'd where the platform allows. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    (t as { unref?: () => void }).unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export { systemClock, type Clock } from '../clock';
 
 /**
  * The part of a WebSocket the tracker session uses. The browser's WebSocket fits as-is once opened

@@ -1,6 +1,6 @@
 // In-process fixtures for the sans-I/O tests: a DnsHandler over a StaticSeedDirectory on a manual clock.
 import dnsPacket from 'dns-packet';
-import { ManualClock } from '../../tracker/clock';
+import { ManualClock } from '../../shared/clock';
 import { DNS_DEFAULTS, type DnsLimits } from '../../seed-node/dns/defaults';
 import type { SeedDirectory, SeedInfo } from '../../seed-node/dns/directory';
 import { DnsHandler } from '../../seed-node/dns/handler';

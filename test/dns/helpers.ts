@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { promisify } from 'node:util';
-import { systemClock } from '../../seed-node/dns/clock';
+import { systemClock } from '../../shared/clock';
 import type { SeedClusters, SeedInfo } from '../../seed-node/dns/directory';
 import { LivenessTracker, type LivenessOptions } from '../../seed-node/dns/liveness';
 import { startLivenessProber, type LivenessProber } from '../../seed-node/dns/prober';

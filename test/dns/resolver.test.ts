@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../seed-node/dns/clock';
+import { systemClock } from '../../shared/clock';
 import type { SeedClusters, SeedInfo } from '../../seed-node/dns/directory';
 import { LivenessTracker } from '../../seed-node/dns/liveness';
 import { startLivenessProber, type LivenessProber } from '../../seed-node/dns/prober';

@@ -2,7 +2,7 @@
 // for everything that reads network input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../tracker/clock';
+import { ManualClock } from '../../shared/clock';
 import { isForbiddenAddress } from '../../seed-node/proxy/address-guard';
 import { indexKeyOf, normalizedUrl } from '../../seed-node/proxy/cache-key';
 import { freshnessMs, isStorable, parseCacheControl, storableHeaders, variantSuffix, varyNames } from '../../seed-node/proxy/cache-policy';

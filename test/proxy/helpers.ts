@@ -5,7 +5,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../tracker/clock';
+import { systemClock } from '../../shared/clock';
 import { MemoryContentIndex } from '../../tracker/content-index';
 import type { ProxyLimits } from '../../seed-node/proxy/defaults';
 import { startProxyServer, type ProxyServer } from '../../seed-node/proxy/proxy';

@@ -4,7 +4,7 @@ import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../tracker/clock';
+import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../seed-node/proxy/log';
 import { ObjectStore, type ObjectMeta } from '../../seed-node/proxy/store';
 import { bytes, createTestnet, fetchVia, originHost, randomBytes, startOrigin, type Origin, type Testnet } from './helpers';

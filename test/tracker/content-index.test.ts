@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../tracker/clock';
+import { ManualClock } from '../../shared/clock';
 import { MemoryContentIndex } from '../../tracker/content-index';
 
 const k = (n: number) => new Uint8Array(20).fill(n);

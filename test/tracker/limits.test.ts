@@ -1,6 +1,6 @@
 // Limits over real sockets: rate, size, announced objects, idle timeout, abuse; TTLs on a manual clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../tracker/clock';
+import { ManualClock } from '../../shared/clock';
 import { client, closeAll, peerId, server, sri, until } from './helpers';
 
 afterEach(closeAll);

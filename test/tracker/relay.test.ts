@@ -2,7 +2,7 @@
 // and relay signals to each other, in-process and over authenticated HTTP on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerMessageOf } from '../../shared/tracker';
-import { systemClock } from '../../tracker/clock';
+import { systemClock } from '../../shared/clock';
 import { MemoryContentIndex } from '../../tracker/content-index';
 import { RELAY_PATH } from '../../tracker/http-relay';
 import { DirectSignalRelay } from '../../tracker/signal-relay';

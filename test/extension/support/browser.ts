@@ -79,6 +79,17 @@ export async function launchReefBrowser(options: Partial<Options>, launch: Launc
     figures: () => sw.evaluate(() => (globalThis as any).reef.callOffscreen('engine-figures', null)),
     close,
   };
-  await b.setOptions({ allowLoopbackHttp: true, ...options });
+  // Tests run several browsers on two shared cores: give peers more time than a user's default before the
+  // engine turns to the origin, so a loaded machine does not turn "from the peer" into "from the origin".
+  await b.setOptions({ allowLoopbackHttp: true, peerWaitMs: 8_000, ...options });
+  // A browser with trackers configured starts its engine with the options; wait until the tracker welcomed it,
+  // as it would have long before the user opens a page (the engine gives a fetch only 500 ms for this).
+  if (options.trackers?.length) {
+    const end = Date.now() + 15_000;
+    while (!(await b.figures().catch(() => null))?.engine?.trackerConnected) {
+      if (Date.now() > end) throw new Error('the extension never connected to the tracker');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
   return b;
 }

@@ -1,15 +1,19 @@
-// Time is injected so the tracker core is testable with a manual clock and owns no timers itself.
+// Time, injected: protocol logic owns no timers, so the same code runs on the system clock, on a hand-advanced
+// clock in unit tests, and on the simulator's virtual clock (shared/index/sim/clock.ts).
+export type TimerHandle = unknown;
+
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
 }
 
+/** The system clock, in browsers and Node. Timers are unref'd where the platform allows: maintenance timers
+ * must never keep a process alive on their own. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
-    // Maintenance timers must never keep a process alive on their own.
     (t as { unref?: () => void }).unref?.();
     return t;
   },
@@ -27,12 +31,12 @@ export class ManualClock implements Clock {
   now(): number {
     return this.t;
   }
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
     this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
     return id;
   }
-  clearTimeout(handle: unknown): void {
+  clearTimeout(handle: TimerHandle): void {
     this.timers.delete(handle as number);
   }
   /** Moves time forward, firing due timers in time order (timers set while firing also count). */
