@@ -582,9 +582,31 @@ export class CoralNode {
     const pick = new Set(near.slice(0, Math.ceil(n / 2)));
     for (const c of all) if (c.rttMs === undefined && pick.size < Math.ceil(n * 0.75)) pick.add(c);
     for (let i = 0; i < n && pick.size < n && all.length; i++) pick.add(all[Math.floor(this.rng() * all.length)]);
+    // Two members of each cluster table: one that moved to another cluster answers with its new
+    // advert and leaves our table, so stale members do not inflate our size estimate.
+    for (let l = 1; l < this.tables.length; l++) {
+      const members = this.tables[l].all();
+      for (let i = 0; i < 2 && members.length; i++) pick.add(members[Math.floor(this.rng() * members.length)]);
+    }
+    const next = () => (this.hasNearContact() ? this.enrichSamples(done) : this.meetMoreNodes(() => this.enrichSamples(done)));
     let left = pick.size;
-    if (left === 0) return this.enrichSamples(done);
-    for (const c of pick) this.call(c, { t: 'ping' }, () => --left === 0 && this.enrichSamples(done));
+    if (left === 0) return next();
+    for (const c of pick) this.call(c, { t: 'ping' }, () => --left === 0 && next());
+  }
+
+  /** Any level-0 contact measured under the loosest cluster threshold? */
+  private hasNearContact(): boolean {
+    const threshold = Math.max(0, ...this.config.rttThresholdsMs);
+    for (const c of this.tables[0].all()) if (c.rttMs !== undefined && c.rttMs < threshold) return true;
+    return this.clusters.length === 0;
+  }
+
+  /**
+   * Kademlia tables ignore geography: a node can end up knowing nobody nearby, and then never
+   * hears of its own region's cluster. A lookup of a random id meets a fresh set of nodes.
+   */
+  private meetMoreNodes(done: () => void): void {
+    this.findClosest(0, randomId(this.rng), () => done());
   }
 
   /**
