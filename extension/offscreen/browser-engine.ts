@@ -52,6 +52,7 @@ export function createBrowserEngine(getOptions: () => Options, store: IdbChunkSt
       uploadUsedThisMonth: uploads.used(),
     };
   };
+  const patience = getOptions().peerWaitMs;
   const engine = new FetchEngine({
     clock: systemClock,
     trackerSocket: () => {
@@ -70,6 +71,9 @@ export function createBrowserEngine(getOptions: () => Options, store: IdbChunkSt
       lastUploaded = s.uploadedBytes;
       onStats(s);
     },
+  }, {
+    // With no tracker configured there is nothing to wait for: straight to the seed or the origin.
+    fetch: { firstChunkDeadlineMs: patience, lookupTimeoutMs: patience, trackerWaitMs: getOptions().trackers.length ? Math.min(patience, 5_000) : 0 },
   });
   return { engine, uploads };
 }

@@ -23,6 +23,11 @@ export const DEFAULTS = {
   fullMode: false,
   /** Origins (`scheme://host:port`) the user switched off in the popup. */
   disabledSites: [] as string[],
+  /**
+   * How long a fetch waits for peers (tracker lookup, connecting, the first verified chunk) before it turns to
+   * the seed or the origin. Short keeps a page close to origin speed; tests on a loaded machine raise it.
+   */
+  peerWaitMs: 1_500,
   /** Testing switch: accept plain-http origins on 127.0.0.1/localhost (a real deployment is https only). */
   allowLoopbackHttp: false,
   /** How long a fetched manifest is believed, and how long "this site has no (valid) manifest" is remembered. */
