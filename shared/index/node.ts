@@ -8,10 +8,11 @@ import { INDEX_ERRORS, IndexError } from './errors';
 import { commonPrefixBits, hexToId, ID_BITS, ID_BYTES, idEquals, idKey, idToHex, randomId, randomIdInBucket } from './id';
 import { iterativeLookup, type LookupOutcome, type QueryReply } from './lookup/iterative';
 import { nearestByAddress } from './nearness';
-import { CMD, STORE_STATUS, type Command } from './rpc/commands';
+import { STORE_STATUS } from './rpc/commands';
 import { createCodec } from './rpc/codec';
 import { RpcEngine } from './rpc/engine';
 import type { Body, ClusterAdvert, Header, Message } from './rpc/messages';
+import { RequestHandlers, type AppHandler } from './rpc/handlers';
 import { RoutingTable, type RoutingEntry } from './routing/table';
 import { SloppyStore } from './storage/store';
 import type { Address, Authenticator, Clock, Contact, NodeId, Rng, TimerHandle, Transport } from './types';
@@ -52,7 +53,7 @@ export interface LevelInfo {
   rttThresholdMs: number;
 }
 
-export type AppHandler = (from: Contact, payload: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+export type { AppHandler } from './rpc/handlers';
 
 export interface SerializedContact {
   id: string;
@@ -109,6 +110,17 @@ export class CoralNode {
     const now = this.clock.now();
     this.clusters = this.config.rttThresholdsMs.map((t, i) => new ClusterMembership(i + 1, t, this.config, this.rng, now));
     this.headerCache = this.buildHeader();
+    const handlers = new RequestHandlers({
+      tables: this.tables,
+      stores: this.stores,
+      clusters: this.clusters,
+      config: this.config,
+      stats: this.stats,
+      clock: this.clock,
+      appHandlers: this.appHandlers,
+      onStore,
+      malformed: () => this.engine.counters.droppedMalformed++,
+    });
     this.engine = new RpcEngine(
       {
         transport: this.transport,
@@ -116,7 +128,7 @@ export class CoralNode {
         codec: createCodec(components.authenticator, this.config.maxPacketBytes),
         header: () => this.headerCache,
         onMessage: (from, msg, rtt) => this.learn(from, msg, rtt),
-        onRequest: (from, msg, reply) => this.handleRequest(from, msg, reply),
+        onRequest: (from, msg, reply) => handlers.handle(from, msg, reply),
       },
       Math.floor(this.rng() * 2 ** 32),
     );
@@ -255,77 +267,6 @@ export class CoralNode {
       this.pinging.delete(key);
       if (!reply) for (const t of this.tables) t.remove(stale.id);
     });
-  }
-
-  // ---------------------------------------------------------------- request handlers
-
-  private handleRequest(from: Address, msg: Message, reply: (body: Body, errorCmd?: Command) => void): void {
-    const b = msg.body;
-    const now = this.clock.now();
-    const k = this.config.k;
-    switch (b.t) {
-      case 'ping':
-        return reply({ t: 'pong' });
-      case 'leave':
-        for (let l = 0; l < this.tables.length; l++) if (b.levels & (1 << l)) this.tables[l].remove(msg.sender);
-        if (b.levels === 0xff) for (const m of this.clusters) m.forget({ id: msg.sender, address: from, services: 0 });
-        return;
-      case 'findNode':
-        if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
-        return reply({ t: 'nodes', contacts: this.tables[b.level].closest(b.target, k) });
-      case 'findValue': {
-        if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
-        const values = this.stores[b.level].get(b.key, Math.min(b.maxValues, this.config.maxValuesPerGet), now);
-        if (values.length) this.stats.getsAnswered++;
-        return reply({ t: 'values', values, contacts: values.length ? [] : this.tables[b.level].closest(b.key, k) });
-      }
-      case 'putWalk': {
-        if (b.level >= this.tables.length) return reply({ t: 'error', code: INDEX_ERRORS.badLevel });
-        const fullAndLoaded = this.stores[b.level].notePutWalk(b.key, b.ttlMs, now);
-        return reply({ t: 'walked', fullAndLoaded, contacts: fullAndLoaded ? [] : this.tables[b.level].closest(b.key, k) });
-      }
-      case 'store': {
-        if (b.level >= this.tables.length || b.value.length > this.config.maxValueBytes || b.ttlMs > this.config.maxTtlMs || b.ttlMs === 0) {
-          return reply({ t: 'stored', status: STORE_STATUS.refused });
-        }
-        if (!this.stores[b.level].put(b.key, b.value, b.ttlMs, now)) return reply({ t: 'stored', status: STORE_STATUS.refused });
-        this.stats.storesAccepted++;
-        this.onStore?.(b.level, b.key, now);
-        return reply({ t: 'stored', status: STORE_STATUS.stored });
-      }
-      case 'remove': {
-        const count = b.level < this.stores.length ? this.stores[b.level].remove(b.key, b.value) : 0;
-        return reply({ t: 'removed', count });
-      }
-      case 'app':
-        return this.handleApp(from, msg, b.name, b.payload, reply);
-      default:
-        // A reply type arriving as a request: the codec accepted it, but it is not a request.
-        this.engine.counters.droppedMalformed++;
-    }
-  }
-
-  private handleApp(from: Address, msg: Message, name: string, payload: Uint8Array, reply: (body: Body, errorCmd?: Command) => void): void {
-    this.stats.appRequests++;
-    const handler = this.appHandlers.get(name);
-    if (!handler) return reply({ t: 'error', code: INDEX_ERRORS.noHandler }, CMD.app);
-    const contact: Contact = { id: msg.sender, address: from, services: msg.services };
-    Promise.resolve()
-      .then(() => handler(contact, payload))
-      .then(
-        (out) => {
-          if (!(out instanceof Uint8Array) || out.length > this.config.maxAppPayloadBytes) throw new Error('bad reply');
-          reply({ t: 'appReply', payload: out });
-        },
-        () => {
-          this.stats.appErrors++;
-          reply({ t: 'error', code: INDEX_ERRORS.handlerFailed }, CMD.app);
-        },
-      )
-      .catch(() => {
-        this.stats.appErrors++;
-        reply({ t: 'error', code: INDEX_ERRORS.handlerFailed }, CMD.app);
-      });
   }
 
   // ---------------------------------------------------------------- lookups
