@@ -92,6 +92,8 @@ export class ObjectFetch {
   readonly source: SourceCounts = { peer: 0, seed: 0, origin: 0, cache: 0 };
   private discovering = false;
   private pendingDials = 0;
+  /** Holders whose link another fetch (or the holder itself) is already opening: worth waiting for. */
+  private readonly awaited = new Set<string>();
   private fallbackStarted = false;
   private fallbackDone = false;
   private fallbackAbort: AbortController | null = null;
@@ -123,6 +125,7 @@ export class ObjectFetch {
   /** New links or holdings appeared: see whether they can take requests. */
   poke(): void {
     this.schedule();
+    this.checkExhausted();
   }
 
   abort(err: ReefFetchError): void {
@@ -152,13 +155,12 @@ export class ObjectFetch {
       const entries = await this.withTimeout(this.ctx.tracker.lookup(this.integrity, this.ctx.cfg.lookupMaxPeers), this.ctx.cfg.lookupTimeoutMs).catch(() => []);
       if (this.finished || this.fallbackStarted) return;
       const missing = this.missing();
-      const useful = entries.filter(
-        (e) =>
-          !this.ctx.swarm.isBanned(e.peerId) &&
-          !this.ctx.swarm.hasLinkTo(e.peerId) &&
-          (!e.chunks || missing.some((i) => hasBitBase64(e.chunks!.have, i))),
-      );
-      const room = Math.max(0, this.ctx.cfg.maxPeersPerObject - this.usableLinks().length);
+      const holders = entries.filter((e) => !this.ctx.swarm.isBanned(e.peerId) && (!e.chunks || missing.some((i) => hasBitBase64(e.chunks!.have, i))));
+      // A holder already being connected (several objects of one page start at once) is waited for, not
+      // skipped: skipping it sent every object but the first to the fallback.
+      for (const e of holders) if (this.ctx.swarm.isConnecting(e.peerId)) this.awaited.add(e.peerId);
+      const useful = holders.filter((e) => !this.ctx.swarm.hasLinkTo(e.peerId));
+      const room = Math.max(0, this.ctx.cfg.maxPeersPerObject - this.usableLinks().length - this.awaited.size);
       for (const e of useful.slice(0, room)) {
         this.pendingDials++;
         void this.ctx.swarm.dial(e.peerId, this.integrity).then(() => {
@@ -246,6 +248,7 @@ export class ObjectFetch {
   /** Peers can give nothing more: no lookup or dial pending, nothing in flight, no link with a missing chunk. */
   private checkExhausted(): void {
     if (this.finished || this.fallbackStarted || this.discovering || this.pendingDials > 0 || this.inflight.size > 0) return;
+    for (const peerId of this.awaited) if (this.ctx.swarm.isConnecting(peerId)) return;
     const missing = this.missing();
     if (this.usableLinks().some((l) => missing.some((i) => l.has(this.integrity, i)))) return;
     void this.startFallback();

@@ -73,6 +73,11 @@ export class Swarm {
     return this.banned.size;
   }
 
+  /** A link to this peer is being set up (by another fetch's dial, or by the peer dialling us). */
+  isConnecting(peerId: string): boolean {
+    return this.links.some((l) => l.remotePeerId === peerId && !l.closed && !l.helloReceived);
+  }
+
   hasLinkTo(peerId: string): boolean {
     return this.links.some((l) => l.remotePeerId === peerId && !l.closed);
   }

@@ -57,7 +57,7 @@ describe('the cache', { timeout: 60_000 }, () => {
 });
 
 describe('what a browser shares', { timeout: 60_000 }, () => {
-  async function holderAndFetcher(holderOptions: Record<string, unknown>, afterHolderLoad?: (a: ReefBrowser, origin: Origin) => Promise<void>) {
+  async function holderAndFetcher(holderOptions: Record<string, unknown>, afterHolderLoad?: (a: ReefBrowser, origin: Origin) => Promise<void>, holderListed = false) {
     const t = await startTracker();
     open.push({ close: t.stop });
     const { png, files } = onePicture();
@@ -66,6 +66,8 @@ describe('what a browser shares', { timeout: 60_000 }, () => {
     const A = await track(launchReefBrowser({ trackers: [t.url], ...holderOptions }));
     await visit(A, origin, '/index.html');
     await afterHolderLoad?.(A, origin);
+    // Where A is expected to share, B starts only once the tracker lists A (A announces after its cache write).
+    if (holderListed) await waitForHolders(t.url, integrity, 1);
     const B = await track(launchReefBrowser({ trackers: [t.url] }));
     const b = await visit(B, origin, '/index.html');
     const [shown] = await shownImages(b.page);
@@ -96,7 +98,7 @@ describe('what a browser shares', { timeout: 60_000 }, () => {
   });
 
   it('control: with sharing on, the same setup does go peer to peer', async () => {
-    const { t, A, B, integrity, png } = await holderAndFetcher({});
+    const { t, A, B, integrity, png } = await holderAndFetcher({}, undefined, true);
     await waitForHolders(t.url, integrity, 2); // B announces its copy too
     expect((await A.figures()).engine.uploadedBytes).toBe(png.length);
     expect((await B.figures()).engine.downloaded).toMatchObject({ peer: png.length, origin: 0 });
