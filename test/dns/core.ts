@@ -10,16 +10,9 @@ import { StaticSeedDirectory, type PrefixHint } from '../../seed-node/dns/static
 
 export const ZONE = 'reef.localhost';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRng } from '../../shared/index/sim/rng';
+
+export const rng = seededRng;
 
 export function seed(i: number, extra: Partial<SeedInfo> = {}): SeedInfo {
   return { id: `seed${i}`, ipv4: `192.0.2.${i}`, httpPort: 80, dnsPort: 53, lastSeenMs: 0, clusters: {}, ...extra };

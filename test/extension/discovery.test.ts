@@ -1,20 +1,12 @@
 // One real headless Chromium with the built extension and a real origin: opt-in discovery, negative caching,
 // no credentials on Reef's own requests, default-mode serving and the per-site switch, the cache across a restart.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { track } from './support/cleanup';
 import { formatBytes } from '../../extension/shared/format';
 import { launchReefBrowser, type ReefBrowser } from './support/browser';
 import { startOrigin, type Origin } from './support/origin';
 import { galleryPage, imagesSettled, noisePng, shownImages, sri } from './support/site';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
 
 const IMAGES = ['/img/a.png', '/img/b.png', '/img/c.png'];
 function gallerySite(): Record<string, Uint8Array | string> {

@@ -1,20 +1,12 @@
 // Default mode across the element kinds the issue names (img, srcset, picture, video/audio src, <source>, poster),
 // and "never a broken page": an object whose origin bytes no longer match the manifest reaches the page as the
 // origin's normal response, in default and in full mode.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { track } from './support/cleanup';
 import { launchReefBrowser } from './support/browser';
 import { startOrigin } from './support/origin';
 import { imagesSettled, noisePng, sri } from './support/site';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
 
 /** SRI of what an element's attribute points at, when it is a blob: URL (null otherwise). Runs in the page. */
 async function blobIntegrityOf({ selector, attr }: { selector: string; attr: string }): Promise<string | null> {

@@ -1,6 +1,7 @@
 // Two real headless Chromiums with the built extension, the real `reef tracker` process, a real origin, and a
 // real `reef peer` engine in Node: objects travel between browsers over WebRTC, every byte verified.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup, track } from './support/cleanup';
 import { MemoryChunkStore } from '../../shared/fetch/chunk-store';
 import { createNodePeer } from '../../peer/node-peer';
 import { readSiteManifest, seedSite } from '../../peer/seed-site';
@@ -11,18 +12,9 @@ import { galleryPage, imagesSettled, noisePng, shownImages, sri, waitForHolders 
 import { startSeed } from './support/seed';
 import { startTracker } from './support/tracker';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
 const tracked = async () => {
   const t = await startTracker();
-  open.push({ close: t.stop });
+  onCleanup(t.stop);
   return t;
 };
 
@@ -146,7 +138,7 @@ describe('a reef peer (Node) and a browser', { timeout: 60_000 }, () => {
     const origin = await track(startOrigin(files));
     const manifest = await readSiteManifest(origin.dir);
     const peer = await createNodePeer({ trackerUrl: tracker.url, bindAddress: '127.0.0.1' });
-    open.push({ close: peer.stop });
+    onCleanup(peer.stop);
     const report = await seedSite(peer.engine, origin.dir, manifest);
     expect(report.problems).toEqual([]);
     await announced(tracker.url, manifest, images);
@@ -177,7 +169,7 @@ describe('a reef peer (Node) and a browser', { timeout: 60_000 }, () => {
       }
     }
     const liar = await createNodePeer({ trackerUrl: tracker.url, bindAddress: '127.0.0.1', store: new LyingStore() });
-    open.push({ close: liar.stop });
+    onCleanup(liar.stop);
     await seedSite(liar.engine, origin.dir, manifest);
     await announced(tracker.url, manifest, images);
 

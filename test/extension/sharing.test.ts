@@ -3,22 +3,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup, track } from './support/cleanup';
 import { readSiteManifest } from '../../peer/seed-site';
 import { launchReefBrowser, type ReefBrowser } from './support/browser';
 import { startOrigin, type Origin } from './support/origin';
 import { galleryPage, imagesSettled, noisePng, shownImages, sri, waitForHolders } from './support/site';
 import { startTracker } from './support/tracker';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
 
 async function visit(b: ReefBrowser, origin: Origin, path: string) {
   const page = await b.ctx.newPage();
@@ -40,7 +32,7 @@ describe('the cache', { timeout: 60_000 }, () => {
     const { png, files } = onePicture();
     const origin = await track(startOrigin(files));
     const profileDir = await mkdtemp(join(tmpdir(), 'reef-profile-'));
-    open.push({ close: () => rm(profileDir, { recursive: true, force: true }) });
+    onCleanup(() => rm(profileDir, { recursive: true, force: true }));
     const first = await launchReefBrowser({}, { profileDir });
     await visit(first, origin, '/index.html');
     expect(origin.hits('/pic.png')).toHaveLength(1);
@@ -59,7 +51,7 @@ describe('the cache', { timeout: 60_000 }, () => {
 describe('what a browser shares', { timeout: 60_000 }, () => {
   async function holderAndFetcher(holderOptions: Record<string, unknown>, afterHolderLoad?: (a: ReefBrowser, origin: Origin) => Promise<void>, holderListed = false) {
     const t = await startTracker();
-    open.push({ close: t.stop });
+    onCleanup(t.stop);
     const { png, files } = onePicture();
     const origin = await track(startOrigin(files));
     const integrity = (await readSiteManifest(origin.dir)).objects['/pic.png'].integrity;
