@@ -18,6 +18,8 @@ export const SEED_DEFAULTS = {
   allowPrivateOrigins: false,
   allowHttpOrigins: false,
   logLevel: 'info' as LogLevel,
+  /** STUN/TURN URLs the tracker hands to browsers for WebRTC (none: host candidates only). */
+  iceServers: [] as string[],
   /** Seconds between persisting routing contacts (also done at shutdown). */
   persistEverySec: 60,
 };
@@ -43,6 +45,7 @@ const schema = z
     cacheSizeBytes: z.number().int().min(1024 * 1024),
     allowPrivateOrigins: z.boolean(),
     allowHttpOrigins: z.boolean(),
+    iceServers: z.array(z.string().regex(/^(stun|stuns|turn|turns):\S+$/, 'expected stun:/turn: URLs')).max(16),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     persistEverySec: z.number().int().min(1),
   })

@@ -88,7 +88,7 @@ export async function startSeed(cfg: SeedConfig, deps: SeedDeps): Promise<Seed> 
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
 
   const relay = new CoralSignalRelay(node);
-  const tracker = new Tracker({ clock, index: coralContentIndex(node), relay, log, self: { id: nodeId, addr: `${host}:${httpPort}` } });
+  const tracker = new Tracker({ clock, index: coralContentIndex(node), relay, log, self: { id: nodeId, addr: `${host}:${httpPort}` } }, { iceServers: cfg.iceServers.map((urls) => ({ urls })) });
   serveCoralSignals(node, tracker);
   const proxy: Proxy = await createProxy({
     zone: cfg.zone,

@@ -17,6 +17,7 @@ interface SeedFlags {
   allowPrivateOrigins?: boolean;
   allowHttpOrigins?: boolean;
   logLevel?: string;
+  iceServer?: string[];
 }
 
 const int = (v: string | undefined, flag: string): number | undefined => {
@@ -42,6 +43,7 @@ export function registerSeed(program: Command): void {
     .option('--cache-size <bytes>', 'proxy cache bound, e.g. 512m, 4g (default 1g)')
     .option('--allow-private-origins', 'let the proxy fetch origins on private/loopback addresses (tests, demo)')
     .option('--allow-http-origins', 'let the proxy fetch plain-HTTP origins (tests, demo)')
+    .option('--ice-server <url...>', 'STUN/TURN URL handed to browsers for WebRTC (repeatable)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (f: SeedFlags) => {
       const { loadSeedConfig, ConfigError } = await import('../../seed-node/config');
@@ -62,6 +64,7 @@ export function registerSeed(program: Command): void {
           allowPrivateOrigins: f.allowPrivateOrigins,
           allowHttpOrigins: f.allowHttpOrigins,
           logLevel: f.logLevel,
+          iceServers: f.iceServer,
         });
       } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(e.message);

@@ -26,6 +26,7 @@ describe('seed configuration', () => {
     expect(await err(loadSeedConfig({ secret: 'x'.repeat(16), zone: 'bad zone!' }, {}))).toMatch(/^zone:/);
     expect(await err(loadSeedConfig({ secret: 'x'.repeat(16), bootstrap: ['nohost'] }, {}))).toMatch(/^bootstrap\.0: expected host:port/);
     expect(await err(loadSeedConfig({ secret: 'x'.repeat(16), advertiseHost: 'not-an-ip' }, {}))).toMatch(/^advertiseHost:/);
+    expect(await err(loadSeedConfig({ secret: 'x'.repeat(16), iceServers: ['http://stun.example'] }, {}))).toMatch(/^iceServers\.0: expected stun/);
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{"httpPort": 80,');
     expect(await err(loadSeedConfig({ config: bad }, {}))).toMatch(/--config .*bad\.json/);

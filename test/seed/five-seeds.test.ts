@@ -15,7 +15,7 @@ const clients: TrackerClient[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'reef-seeds-'));
-  seeds.push(await startSeedProcess({ dataDir: join(root, 's1') }));
+  seeds.push(await startSeedProcess({ dataDir: join(root, 's1'), extraArgs: ['--ice-server', 'stun:stun.example.org:3478'] }));
   const rest = await Promise.all([2, 3, 4, 5].map((i) => startSeedProcess({ dataDir: join(root, `s${i}`), bootstrap: [seeds[0].dht] })));
   seeds.push(...rest);
   await waitFor('every seed to know the other four', async () => {
@@ -38,6 +38,13 @@ async function client(seed: SeedProcess, peerId: string): Promise<TrackerClient>
 }
 
 describe('five seed processes', () => {
+  it('hands browsers the ICE servers the operator configured', async () => {
+    const c = await TrackerClient.connect(seeds[0].tracker);
+    clients.push(c);
+    const welcome = await c.hello({ peerId: 'peer-iceiceice' });
+    expect(welcome.iceServers).toEqual([{ urls: 'stun:stun.example.org:3478' }]);
+  });
+
   it('a peer announced on seed 1 is found from seed 5, and signalling crosses seeds', async () => {
     const a = await client(seeds[0], 'peer-aaaaaaaa');
     const b = await client(seeds[4], 'peer-bbbbbbbb');
