@@ -1,6 +1,6 @@
-// HMAC-SHA256 truncated to 128 bits under the deployment's shared secret. Pure JS (no node:
-// imports) so the core also runs in browsers and workers.
-import { createHmacSha256 } from './hmac-sha256';
+// HMAC-SHA256 truncated to 128 bits under the deployment's shared secret. The MAC comes from the
+// platform (#platform/hmac: node:crypto in Node, @noble/hashes in browsers and workers).
+import { createHmacSha256 } from '#platform/hmac';
 import type { Authenticator } from './types';
 
 export const TAG_BYTES = 16;
