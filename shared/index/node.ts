@@ -193,13 +193,13 @@ export class CoralNode {
     });
   }
 
-  /** Leaves cleanly: tells routing contacts, withdraws nothing (values expire by TTL). */
-  stop(): void {
+  /** Leaves cleanly: tells routing contacts (unless notify is false), withdraws nothing (values expire by TTL). */
+  stop(opts: { notify?: boolean } = {}): void {
     if (!this.running) return;
     this.running = false;
     if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
     const told = new Set<string>();
-    for (const t of this.tables) {
+    for (const t of opts.notify === false ? [] : this.tables) {
       for (const c of t.all()) {
         if (told.has(c.address)) continue;
         told.add(c.address);
@@ -252,8 +252,14 @@ export class CoralNode {
       const table = this.tables[m.level];
       if (advert && advert.id === m.id) this.maybePing(table.observe(contact, now, key));
       else table.remove(msg.sender, key);
-      // Cluster samples come from replies to our own requests, the only RTTs we measure.
-      if (advert && measuredRttMs !== undefined) m.observe(advert, contact, measuredRttMs, now, key);
+      // Cluster samples come from replies to our own requests, the only RTTs we measure; a request
+      // from a contact we measured before still tells us when it moved to another cluster.
+      if (!advert) continue;
+      if (measuredRttMs !== undefined) m.observe(advert, contact, measuredRttMs, now, key);
+      else if (m.movedFrom(advert, key)) {
+        const rtt = this.tables[0].get(msg.sender, key)?.rttMs;
+        if (rtt !== undefined) m.observe(advert, contact, rtt, now, key);
+      }
     }
   }
 
@@ -586,9 +592,10 @@ export class CoralNode {
   }
 
   /** Re-evaluates membership at every cluster level; joins a new cluster's DHT by a self-lookup in it. */
-  evaluateClusters(done: () => void, probe = false, joining = false): void {
-    this.lastClusterEvalMs = this.clock.now();
-    if (probe) return this.probeClusters(() => this.evaluateClusters(done));
+  evaluateClusters(done: () => void, probe = false, joining = false, periodic = true): void {
+    // The period counts from the start of an evaluation (probing takes a moment of its own).
+    if (periodic) this.lastClusterEvalMs = this.clock.now();
+    if (probe) return this.probeClusters(() => this.evaluateClusters(done, false, false, false));
     const now = this.clock.now();
     let left = this.clusters.length;
     if (left === 0) return done();
@@ -603,10 +610,11 @@ export class CoralNode {
       }
       m.switchTo(choice);
       this.stats.clusterSwitches++;
-      // Tell the old cluster's members, or they keep counting us (and overestimate its size).
+      // Tell the old cluster's members, or they keep counting us (and overestimate its size); the
+      // header already names the cluster we moved to, so they learn of it too.
+      this.refreshHeader();
       for (const c of this.tables[m.level].all()) this.engine.oneWay(c.address, { t: 'leave', levels: 1 << m.level });
       this.tables[m.level].clear();
-      this.refreshHeader();
       if (choice.via.length === 0) {
         finish();
         continue;

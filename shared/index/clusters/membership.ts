@@ -97,6 +97,12 @@ export class ClusterMembership {
     }
   }
 
+  /** True when we sampled this node before in another cluster than `advert` (it moved). */
+  movedFrom(advert: ClusterAdvert, key: string): boolean {
+    const prev = this.memberOf.get(key);
+    return prev !== undefined && prev !== advert.id;
+  }
+
   forget(contact: Contact): void {
     const key = idKey(contact.id);
     const prev = this.memberOf.get(key);

@@ -21,6 +21,8 @@ export class RoutingTable {
   /** When each bucket last had a lookup into it (for refresh). */
   readonly touchedMs = new Float64Array(ID_BITS);
   private count = 0;
+  /** No bucket deeper than this has ever held a contact (since the last clear): closest() stops there. */
+  private deepest = -1;
   /** Members by idKey, so the per-message observe and get are O(1). */
   private readonly index = new Map<string, RoutingEntry>();
 
@@ -73,6 +75,8 @@ export class RoutingTable {
 
   private insert(bucket: RoutingEntry[], e: RoutingEntry, key = idKey(e.id)): void {
     bucket.push(e);
+    const i = commonPrefixBits(this.self, e.id);
+    if (i > this.deepest) this.deepest = i;
     this.index.set(key, e);
     this.count++;
   }
@@ -133,7 +137,7 @@ export class RoutingTable {
     if (out.length < count) {
       // Deeper buckets all share exactly c bits with target: one sorted run.
       const start = out.length;
-      for (let i = c + 1; i < ID_BITS; i++) {
+      for (let i = c + 1; i <= this.deepest; i++) {
         const b = this.buckets[i];
         if (b) for (const e of b) if (!filter || filter(e)) out.push(e);
       }
@@ -162,11 +166,12 @@ export class RoutingTable {
     this.buckets.fill(undefined);
     this.replacements.fill(undefined);
     this.count = 0;
+    this.deepest = -1;
   }
 
   /** Deepest non-empty bucket index + 1: buckets below it are worth refreshing. */
   depth(): number {
-    for (let i = ID_BITS - 1; i >= 0; i--) if (this.buckets[i]?.length) return i + 1;
+    for (let i = this.deepest; i >= 0; i--) if (this.buckets[i]?.length) return i + 1;
     return 0;
   }
 

@@ -8,6 +8,10 @@ interface SimEvent {
   fn: (() => void) | null;
 }
 
+function less(a: SimEvent, b: SimEvent): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
 export class VirtualClock implements Clock {
   private heap: SimEvent[] = [];
   private seq = 0;
@@ -48,39 +52,38 @@ export class VirtualClock implements Clock {
     if (until > this.t) this.t = until;
   }
 
-  private less(a: SimEvent, b: SimEvent): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
+  // Sift with a hole (one write per level, no swaps).
   private push(ev: SimEvent): void {
     const h = this.heap;
+    let i = h.length;
     h.push(ev);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
+      const up = h[p];
+      if (!less(ev, up)) break;
+      h[i] = up;
       i = p;
     }
+    h[i] = ev;
   }
 
   private pop(): SimEvent {
     const h = this.heap;
     const top = h[0];
     const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
+    const n = h.length;
+    if (n) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
+        const m = r < n && less(h[r], h[l]) ? r : l;
+        if (!less(h[m], last)) break;
+        h[i] = h[m];
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }

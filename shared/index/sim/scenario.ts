@@ -126,7 +126,14 @@ function phaseInfo(tn: Testnet, phase: string, wall0: number): PhaseInfo {
   return { phase, wallSeconds: (performance.now() - wall0) / 1000, virtualSeconds: tn.clock.now() / 1000, packets: tn.network.counters.sent, requestsByType: by, clusters: clusterCounts(tn) };
 }
 
-export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?: TestnetOptions; onPhase?: (p: PhaseInfo) => void } = {}): Promise<SimReport> {
+export interface RunHooks {
+  testnet?: TestnetOptions;
+  onPhase?: (p: PhaseInfo) => void;
+  /** Called with the testnet after the last phase, before teardown (diagnostics, tests). */
+  inspect?: (tn: Testnet) => void;
+}
+
+export async function runSimulation(opts: Partial<ScenarioOptions> & RunHooks = {}): Promise<SimReport> {
   const phaseLog = (tn: Testnet, label: string, wall0: number) => opts.onPhase?.(phaseInfo(tn, label, wall0));
   const o = { ...SCENARIO_DEFAULTS, ...opts };
   const wall0 = performance.now();
@@ -284,6 +291,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & { testnet?:
     virtualSeconds: tn.clock.now() / 1000,
     wallSeconds: (performance.now() - wall0) / 1000,
   };
+  opts.inspect?.(tn);
   if (o.details) report.details = { latenciesMs: latencies, hotStoresPerMinByRank: byRank.map((n) => perNodeMax.get(n.address) ?? 0) };
   tn.teardown();
   return report;

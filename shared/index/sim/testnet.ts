@@ -48,6 +48,8 @@ export async function createTestnet(n: number, opts: TestnetOptions = {}): Promi
   const authenticator = o.authenticator ?? createHmacAuthenticator(o.secret);
   const nodes: CoralNode[] = [];
   const crashed = new Set<CoralNode>();
+  // Live nodes, kept as nodes join and crash: add() picks bootstrap nodes from it in O(1).
+  const live: CoralNode[] = [];
 
   const tn: Testnet = {
     clock,
@@ -65,22 +67,27 @@ export async function createTestnet(n: number, opts: TestnetOptions = {}): Promi
     add(a = {}) {
       const transport = network.createTransport(a.region);
       const node = new CoralNode({ transport, clock, authenticator: a.authenticator ?? authenticator, rng }, { ...o.init, ...a.init });
-      const alive = nodes.filter((x) => !crashed.has(x));
       const boot: string[] = [];
-      for (let i = 0; i < Math.min(o.bootstrapCount, alive.length); i++) boot.push(alive[Math.floor(rng() * alive.length)].address);
+      for (let i = 0; i < Math.min(o.bootstrapCount, live.length); i++) boot.push(live[Math.floor(rng() * live.length)].address);
       nodes.push(node);
+      live.push(node);
       void node.start([...new Set(boot)]);
       return node;
     },
     crash(node) {
+      if (crashed.has(node)) return;
       crashed.add(node);
+      const i = live.indexOf(node);
+      if (i >= 0) live.splice(i, 1);
       network.setDown(node.address);
       node.stop();
     },
     alive: () => nodes.filter((x) => !crashed.has(x)),
     teardown() {
-      for (const node of nodes) if (!crashed.has(node)) node.stop();
+      // Nothing runs the clock after teardown: the nodes stop without telling their contacts.
+      for (const node of nodes) if (!crashed.has(node)) node.stop({ notify: false });
       nodes.length = 0;
+      live.length = 0;
     },
   };
   for (let i = 0; i < n; i++) {
