@@ -157,22 +157,27 @@ export class ObjectFetch {
       const missing = this.missing();
       const holders = entries.filter((e) => !this.ctx.swarm.isBanned(e.peerId) && (!e.chunks || missing.some((i) => hasBitBase64(e.chunks!.have, i))));
       // A holder already being connected (several objects of one page start at once) is waited for, not
-      // skipped: skipping it sent every object but the first to the fallback.
+      // skipped: skipping it sent every object but the first to the fallback. Another fetch's dial is
+      // joined, so its end (a link, or giving up after its retries) wakes this fetch too.
       for (const e of holders) if (this.ctx.swarm.isConnecting(e.peerId)) this.awaited.add(e.peerId);
-      const useful = holders.filter((e) => !this.ctx.swarm.hasLinkTo(e.peerId));
+      for (const e of holders) if (this.ctx.swarm.isDialing(e.peerId)) this.track(this.ctx.swarm.dial(e.peerId));
+      const useful = holders.filter((e) => !this.ctx.swarm.hasLinkTo(e.peerId) && !this.ctx.swarm.isDialing(e.peerId));
       const room = Math.max(0, this.ctx.cfg.maxPeersPerObject - this.usableLinks().length - this.awaited.size);
-      for (const e of useful.slice(0, room)) {
-        this.pendingDials++;
-        void this.ctx.swarm.dial(e.peerId, this.integrity).then(() => {
-          this.pendingDials--;
-          this.schedule();
-          this.checkExhausted();
-        });
-      }
+      for (const e of useful.slice(0, room)) this.track(this.ctx.swarm.dial(e.peerId, this.integrity));
     } finally {
       this.discovering = false;
       this.checkExhausted();
     }
+  }
+
+  /** A dial this fetch waits for: until it settles the fetch is not exhausted (the progress timer still runs). */
+  private track(dial: Promise<unknown>): void {
+    this.pendingDials++;
+    void dial.then(() => {
+      this.pendingDials--;
+      this.schedule();
+      this.checkExhausted();
+    });
   }
 
   private usableLinks(): PeerLink[] {

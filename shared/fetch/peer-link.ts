@@ -159,7 +159,7 @@ export class PeerLink {
   // ---- internals -------------------------------------------------------------------------------
 
   private onConnect(): void {
-    if (this.closed) return;
+    if (this.closed || this.connected) return;
     this.connected = true;
     const hello = this.deps.localHello();
     for (const f of encodeHoldingFrames(hello.serves, hello.holdings)) this.send(f);
@@ -176,6 +176,11 @@ export class PeerLink {
 
   private onData(data: Uint8Array): void {
     if (this.closed) return;
+    // simple-peer emits 'connect' only after an asynchronous getStats() once the channel is open, so the
+    // remote's hello can arrive first (seen in Chromium under load). Until then send() dropped every
+    // frame: the requests the engine made on that hello went nowhere, each fetch waited for its chunk
+    // timeouts and went to the origin. A frame received proves the channel is open: connect now.
+    if (!this.connected) this.onConnect();
     const r = decodeFrame(data);
     if (!r.ok) return this.fault(r.code);
     const m = r.msg;

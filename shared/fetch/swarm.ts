@@ -37,6 +37,8 @@ export class Swarm {
   private readonly banned = new Set<string>();
   private readonly early = new Map<string, { from: string; signals: SimplePeerSignal[] }>();
   private readonly readyWaiters = new Map<PeerLink, (ok: boolean) => void>();
+  /** Dials in progress, by peer: one per peer, shared by every fetch that wants that peer. */
+  private readonly dialing = new Map<string, Promise<PeerLink | null>>();
   private stopped = false;
 
   constructor(
@@ -73,9 +75,19 @@ export class Swarm {
     return this.banned.size;
   }
 
-  /** A link to this peer is being set up (by another fetch's dial, or by the peer dialling us). */
+  /**
+   * A link to this peer is being set up (by another fetch's dial, or by the peer dialling us). A dial
+   * counts until it gives up, also between two of its attempts: there the old link is closed and the
+   * next not yet open, and fetches waiting on this peer took that moment for "no peer" and all went to
+   * the fallback (node-datachannel aborts a first handshake now and then under load).
+   */
   isConnecting(peerId: string): boolean {
-    return this.links.some((l) => l.remotePeerId === peerId && !l.closed && !l.helloReceived);
+    return this.dialing.has(peerId) || this.links.some((l) => l.remotePeerId === peerId && !l.closed && !l.helloReceived);
+  }
+
+  /** One of our dials to this peer is in progress (maybe between two attempts). */
+  isDialing(peerId: string): boolean {
+    return this.dialing.has(peerId);
   }
 
   hasLinkTo(peerId: string): boolean {
@@ -86,8 +98,18 @@ export class Swarm {
    * Dials `peerId`; resolves with the link once its hello arrived, or null (timeout, refusal, limit).
    * A connection that dies while connecting is retried with a fresh session: node-datachannel
    * occasionally aborts a handshake whose checks race the answer (seen under CPU load).
+   * A second dial to a peer already being dialled joins the first.
    */
-  async dial(peerId: string, integrity?: string): Promise<PeerLink | null> {
+  dial(peerId: string, integrity?: string): Promise<PeerLink | null> {
+    let p = this.dialing.get(peerId);
+    if (!p) {
+      p = this.dialAttempts(peerId, integrity).finally(() => this.dialing.delete(peerId));
+      this.dialing.set(peerId, p);
+    }
+    return p;
+  }
+
+  private async dialAttempts(peerId: string, integrity?: string): Promise<PeerLink | null> {
     const deadline = this.deps.clock.now() + this.cfg.connectTimeoutMs;
     for (let attempt = 0; attempt < this.cfg.dialAttempts; attempt++) {
       const left = deadline - this.deps.clock.now();
