@@ -25,7 +25,10 @@ export function startSeedProcess(opts: { dataDir: string; bootstrap?: string[]; 
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`seed did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started seed behind
+      reject(new Error(`seed did not start: ${stderr}`));
+    }, 20_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /^reef seed ([0-9a-f]{40}) dht=(\S+) http=(\S+) tracker=(\S+) dns=(\S+)$/m.exec(out);
