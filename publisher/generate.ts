@@ -2,17 +2,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import mime from 'mime';
-import {
-  DEFAULT_CHUNK_SIZE,
-  MANIFEST_LIMITS,
-  MANIFEST_VERSION,
-  parseManifest,
-  pathForFile,
-  serializeManifest,
-  signManifest,
-  type Manifest,
-  type ManifestObject,
-} from '../shared/manifest';
+// Specific modules, not the package index: signing (Ed25519) and the strict parser load only when signing,
+// which keeps an unsigned regeneration's start-up short.
+import { pathForFile } from '../shared/manifest/paths';
+import { serializeManifest } from '../shared/manifest/serialize';
+import { DEFAULT_CHUNK_SIZE, MANIFEST_LIMITS, MANIFEST_VERSION, type Manifest, type ManifestObject } from '../shared/manifest/types';
 import { HashCache } from './hash-cache';
 import { HashPool, type FileHash } from './hash-pool';
 import { walkSite, type SiteFile } from './walk';
@@ -103,6 +97,7 @@ export async function generateManifest(opts: GenerateOptions): Promise<GenerateR
     manifest.issued = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
     manifest.expires = new Date(nowMs + (opts.expiresInMs ?? 30 * 24 * 3600_000)).toISOString().replace(/\.\d+Z$/, 'Z');
     if (opts.nextKeys?.length) manifest.nextKeys = opts.nextKeys;
+    const { signManifest } = await import('../shared/manifest/signature');
     manifest = signManifest(manifest, { secretKey: opts.secretKey });
   }
   const text = serializeManifest(manifest);
@@ -115,6 +110,7 @@ export async function generateManifest(opts: GenerateOptions): Promise<GenerateR
 }
 
 async function previousSerial(path: string): Promise<number> {
+  const { parseManifest } = await import('../shared/manifest/parse');
   try {
     return parseManifest(await readFile(path)).serial ?? 0;
   } catch {

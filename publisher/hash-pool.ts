@@ -17,20 +17,23 @@ interface Job {
   reject: (e: Error) => void;
 }
 
+/** Jobs queued at each worker: the next file is already waiting when one finishes (no idle round trip). */
+const DEPTH = 2;
+
 export class HashPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
-  private readonly running = new Map<Worker, Job>();
+  private readonly running = new Map<number, Job>();
+  private readonly load = new Map<Worker, number>();
   private nextId = 0;
 
   constructor(size = availableParallelism()) {
     for (let i = 0; i < Math.max(1, size); i++) {
       const w = new Worker(HASH_WORKER_SOURCE, { eval: true });
       w.on('message', (msg: { id: number; ok: boolean; result?: FileHash; error?: string }) => {
-        const job = this.running.get(w);
-        this.running.delete(w);
-        this.idle.push(w);
+        const job = this.running.get(msg.id);
+        this.running.delete(msg.id);
+        this.load.set(w, this.load.get(w)! - 1);
         if (job) {
           if (msg.ok) job.resolve(msg.result!);
           else job.reject(new Error(msg.error));
@@ -38,12 +41,11 @@ export class HashPool {
         this.pump();
       });
       w.on('error', (err) => {
-        const job = this.running.get(w);
-        this.running.delete(w);
-        job?.reject(err);
+        for (const job of this.running.values()) job.reject(err);
+        this.running.clear();
       });
       this.workers.push(w);
-      this.idle.push(w);
+      this.load.set(w, 0);
     }
   }
 
@@ -55,11 +57,16 @@ export class HashPool {
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const w = this.idle.pop()!;
-      const job = this.queue.shift()!;
-      this.running.set(w, job);
-      w.postMessage({ id: job.id, path: job.path, chunkSize: job.chunkSize });
+    for (let progress = true; progress && this.queue.length > 0; ) {
+      progress = false;
+      for (const w of this.workers) {
+        if (this.queue.length === 0 || this.load.get(w)! >= DEPTH) continue;
+        const job = this.queue.shift()!;
+        this.running.set(job.id, job);
+        this.load.set(w, this.load.get(w)! + 1);
+        w.postMessage({ id: job.id, path: job.path, chunkSize: job.chunkSize });
+        progress = true;
+      }
     }
   }
 

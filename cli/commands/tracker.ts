@@ -1,8 +1,6 @@
 // `reef tracker`: a tracker alone, with an in-memory index, for a small deployment or a test.
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { TRACKER_DEFAULTS } from '../../tracker/config';
-import { startTrackerServer } from '../../tracker/server';
+// Implementations load inside the action so other commands (and --help) start fast.
 import { UsageError } from '../errors';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -34,6 +32,9 @@ export function registerTracker(program: Command): void {
       for (const url of opts.iceServer) {
         if (!/^(stun|stuns|turn|turns):\S+$/.test(url)) throw new UsageError(`--ice-server must be a stun:/turn: URL, got "${url}"`);
       }
+      const { pino } = await import('pino');
+      const { TRACKER_DEFAULTS } = await import('../../tracker/config');
+      const { startTrackerServer } = await import('../../tracker/server');
       const log = pino({ level: opts.logLevel, base: { component: 'tracker' } }, pino.destination(2));
       const server = await startTrackerServer({
         host: opts.host,
@@ -46,7 +47,8 @@ export function registerTracker(program: Command): void {
         throw new UsageError(`cannot listen on ${opts.host}:${port}: ${e.code ?? e.message}`);
       });
       process.stdout.write(`reef tracker listening on ${server.url}\n`);
-      log.info({ url: server.url, id: server.tracker.self.id, limits: pickLimits() }, 'tracker started');
+      const { idleTimeoutMs, messagesPerSec, maxMessageBytes, maxObjectsPerPeer } = TRACKER_DEFAULTS;
+      log.info({ url: server.url, id: server.tracker.self.id, limits: { idleTimeoutMs, messagesPerSec, maxMessageBytes, maxObjectsPerPeer } }, 'tracker started');
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log.info({ sig, metrics: server.tracker.metrics }, 'shutting down');
@@ -61,7 +63,3 @@ export function registerTracker(program: Command): void {
     });
 }
 
-function pickLimits() {
-  const { idleTimeoutMs, messagesPerSec, maxMessageBytes, maxObjectsPerPeer } = TRACKER_DEFAULTS;
-  return { idleTimeoutMs, messagesPerSec, maxMessageBytes, maxObjectsPerPeer };
-}
