@@ -8,7 +8,7 @@ import { onCleanup, track } from './support/cleanup';
 import { readSiteManifest } from '../../peer/seed-site';
 import { launchReefBrowser, type ReefBrowser } from './support/browser';
 import { startOrigin, type Origin } from './support/origin';
-import { galleryPage, imagesSettled, noisePng, shownImages, sri, waitForHolders } from './support/site';
+import { galleryPage, imagesSettled, mostHoldersDuring, noisePng, shownImages, sri, waitForHolders, waitForNoHolders } from './support/site';
 import { startTracker } from './support/tracker';
 
 
@@ -49,7 +49,10 @@ describe('the cache', { timeout: 60_000 }, () => {
 });
 
 describe('what a browser shares', { timeout: 60_000 }, () => {
-  async function holderAndFetcher(holderOptions: Record<string, unknown>, afterHolderLoad?: (a: ReefBrowser, origin: Origin) => Promise<void>, holderListed = false) {
+  // A (the would-be holder) loads the page first; `whileAHolds` runs once A has the object verified and stored,
+  // i.e. once A would have announced it if it shares. Each refusal case below also checks that the tracker saw
+  // what it should (so B's origin fetch is not just B having arrived before A's announcement).
+  async function holderAndFetcher(holderOptions: Record<string, unknown>, whileAHolds: (ctx: { A: ReefBrowser; origin: Origin; trackerUrl: string; integrity: string }) => Promise<void>) {
     const t = await startTracker();
     onCleanup(t.stop);
     const { png, files } = onePicture();
@@ -57,9 +60,8 @@ describe('what a browser shares', { timeout: 60_000 }, () => {
     const integrity = (await readSiteManifest(origin.dir)).objects['/pic.png'].integrity;
     const A = await track(launchReefBrowser({ trackers: [t.url], ...holderOptions }));
     await visit(A, origin, '/index.html');
-    await afterHolderLoad?.(A, origin);
-    // Where A is expected to share, B starts only once the tracker lists A (A announces after its cache write).
-    if (holderListed) await waitForHolders(t.url, integrity, 1);
+    await expect.poll(async () => (await A.figures()).engine.objectsFetched, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await whileAHolds({ A, origin, trackerUrl: t.url, integrity });
     const B = await track(launchReefBrowser({ trackers: [t.url] }));
     const b = await visit(B, origin, '/index.html');
     const [shown] = await shownImages(b.page);
@@ -67,30 +69,40 @@ describe('what a browser shares', { timeout: 60_000 }, () => {
     return { t, A, B, b, integrity, png, origin };
   }
 
-  it('a browser set to "fetch but never serve" uploads nothing; the other gets the origin bytes', async () => {
-    const { A, B } = await holderAndFetcher({ neverServe: true });
+  it('a browser set to "fetch but never serve" announces nothing and uploads nothing; the other gets the origin bytes', async () => {
+    const { A, B, png } = await holderAndFetcher({ neverServe: true }, async ({ trackerUrl, integrity }) => {
+      // A sharing browser is listed within ~100 ms of this point (the control below waits for exactly that).
+      expect(await mostHoldersDuring(trackerUrl, integrity, 1_500)).toBe(0);
+    });
     expect((await A.figures()).engine.uploadedBytes).toBe(0);
-    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0 });
-  });
-
-  it('a holder whose monthly upload volume is used up refuses; the other browser gets the origin bytes', async () => {
-    const { A, B, png } = await holderAndFetcher({ uploadBytesPerMonth: 10_000 });
-    expect(png.length).toBeGreaterThan(10_000);
-    const a = (await A.figures()).engine;
-    expect(a.uploadedBytes).toBe(0); // refused (over-cap) or, with no room for a chunk, not offered at all
     expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0, origin: png.length });
   });
 
-  it('a site switched off in the holder is not served to peers any more', async () => {
-    const { A, B } = await holderAndFetcher({}, async (A, origin) => {
+  it('a holder whose monthly upload volume is used up refuses the request; the other browser gets the origin bytes', async () => {
+    const { A, B, png } = await holderAndFetcher({ uploadBytesPerMonth: 10_000 }, async ({ trackerUrl, integrity }) => {
+      await waitForHolders(trackerUrl, integrity, 1); // the cap is per request: A is listed and asked
+    });
+    expect(png.length).toBeGreaterThan(10_000);
+    const a = (await A.figures()).engine;
+    expect(a.uploadedBytes).toBe(0);
+    expect(a.rejectsSent['over-cap']).toBeGreaterThanOrEqual(1);
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0, origin: png.length });
+  });
+
+  it('a site switched off in the holder is withdrawn from the tracker and not served to peers any more', async () => {
+    const { A, B, png } = await holderAndFetcher({}, async ({ A, origin, trackerUrl, integrity }) => {
+      await waitForHolders(trackerUrl, integrity, 1);
       await A.sw.evaluate((o) => (globalThis as any).reef.saveOptions({ disabledSites: [o] }), origin.url);
+      await waitForNoHolders(trackerUrl, integrity);
     });
     expect((await A.figures()).engine.uploadedBytes).toBe(0);
-    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0 });
+    expect((await B.figures()).engine.downloaded).toMatchObject({ peer: 0, origin: png.length });
   });
 
   it('control: with sharing on, the same setup does go peer to peer', async () => {
-    const { t, A, B, integrity, png } = await holderAndFetcher({}, undefined, true);
+    const { t, A, B, integrity, png } = await holderAndFetcher({}, async ({ trackerUrl, integrity }) => {
+      await waitForHolders(trackerUrl, integrity, 1, 1_500); // the window the "never serve" case watches
+    });
     await waitForHolders(t.url, integrity, 2); // B announces its copy too
     expect((await A.figures()).engine.uploadedBytes).toBe(png.length);
     expect((await B.figures()).engine.downloaded).toMatchObject({ peer: png.length, origin: 0 });

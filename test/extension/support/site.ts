@@ -75,16 +75,36 @@ export async function imagesSettled(page: Page, timeoutMs = 20_000): Promise<voi
 }
 
 /** Waits until the tracker lists `count` holders of an object (a peer announced what it cached). */
-export async function waitForHolders(trackerUrl: string, integrity: string, count: number, timeoutMs = 10_000): Promise<void> {
+/** Holders the tracker lists for an object, polled until `done(count)` says stop (or the time is up). */
+async function watchHolders(trackerUrl: string, integrity: string, done: (count: number) => boolean, timeoutMs: number): Promise<number> {
   const c = await TrackerClient.connect(trackerUrl);
   try {
     await c.hello({ peerId: `observer-${randomBytes(6).toString('hex')}` });
     const end = Date.now() + timeoutMs;
-    while ((await c.lookup(integrity)).peers.length < count) {
-      if (Date.now() > end) throw new Error(`tracker never listed ${count} holder(s) of ${integrity}`);
+    for (;;) {
+      const count = (await c.lookup(integrity)).peers.length;
+      if (done(count) || Date.now() > end) return count;
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
     await c.close();
   }
+}
+
+export async function waitForHolders(trackerUrl: string, integrity: string, count: number, timeoutMs = 10_000): Promise<void> {
+  const seen = await watchHolders(trackerUrl, integrity, (n) => n >= count, timeoutMs);
+  if (seen < count) throw new Error(`tracker never listed ${count} holder(s) of ${integrity}`);
+}
+
+/** Waits until the tracker lists nobody for the object (a withdrawal went through). */
+export async function waitForNoHolders(trackerUrl: string, integrity: string, timeoutMs = 10_000): Promise<void> {
+  const seen = await watchHolders(trackerUrl, integrity, (n) => n === 0, timeoutMs);
+  if (seen !== 0) throw new Error(`tracker still lists ${seen} holder(s) of ${integrity}`);
+}
+
+/** The most holders the tracker listed for the object at any poll during `ms` (0 = it never listed one). */
+export async function mostHoldersDuring(trackerUrl: string, integrity: string, ms: number): Promise<number> {
+  let most = 0;
+  await watchHolders(trackerUrl, integrity, (n) => ((most = Math.max(most, n)), false), ms);
+  return most;
 }
