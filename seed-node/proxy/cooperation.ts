@@ -18,6 +18,8 @@ export interface CooperationOptions {
 export class Cooperation {
   indexErrors = 0;
   garbageValues = 0;
+  /** Pointers the index accepted: lets an operator (and a test) see that announcements get through. */
+  pointersPut = 0;
 
   constructor(private readonly o: CooperationOptions) {}
 
@@ -49,7 +51,10 @@ export class Cooperation {
 
   announce(key: Uint8Array, state: PointerState, ttlMs: number): void {
     if (ttlMs <= 0) return;
-    this.o.index.put(key, this.value(state), ttlMs).catch(() => this.indexErrors++);
+    this.o.index.put(key, this.value(state), ttlMs).then(
+      () => this.pointersPut++,
+      () => this.indexErrors++,
+    );
   }
 
   withdraw(key: Uint8Array, state: PointerState): void {

@@ -84,6 +84,7 @@ export async function createProxy(opts: ProxyOptions): Promise<Proxy> {
       cacheBytes: store.usedBytes,
       inFlight: fetcher.inFlight,
       indexErrors: coop.indexErrors,
+      indexPointersPut: coop.pointersPut,
       indexGarbage: coop.garbageValues,
       manifestsInvalid: manifests.invalid,
     }),

@@ -28,6 +28,7 @@ export interface ProxyStats extends Omit<Counters, 'errors'> {
   cacheBytes: number;
   inFlight: number;
   indexErrors: number;
+  indexPointersPut: number;
   indexGarbage: number;
   manifestsInvalid: number;
 }
