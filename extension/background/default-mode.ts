@@ -7,6 +7,7 @@ import type { SitePlan } from '../shared/messages';
 import { loadOptions, type Options } from '../shared/options';
 import { discover, type Discovery } from './discovery';
 import { fullModeActive } from './full-mode';
+import { callOffscreen } from './offscreen-client';
 
 type Rule = browser.DeclarativeNetRequest.Rule;
 
@@ -25,7 +26,12 @@ export async function prepareSite(origin: string): Promise<void> {
   const opts = await loadOptions();
   if (!opts.enabled || opts.disabledSites.includes(origin) || (await fullModeActive(opts))) return;
   const d = await discover(origin, opts);
-  if (d.manifest) await syncSiteRules(d, opts);
+  if (!d.manifest) return;
+  // While the page downloads: links to the site's current holders (the tracker sees these content hashes, as
+  // it would on the page's first object request a moment later).
+  const integrities = Object.keys(planObjects(d)).slice(0, 8).map((path) => d.manifest!.objects[path].integrity);
+  if (integrities.length > 0) void callOffscreen('preconnect', { integrities }).catch(() => {});
+  await syncSiteRules(d, opts);
 }
 
 /** How many blocking rules exist for a site (tests wait on it; the popup could show it). */
@@ -62,6 +68,13 @@ function serially(fn: () => Promise<void>): Promise<void> {
   return run;
 }
 
+/**
+ * What the site's rules were last made from (this service-worker life): each page load asks for its plan, and
+ * rewriting unchanged rules delayed the page's first image request. Session rules outlive the worker; a new
+ * worker re-syncs once.
+ */
+const syncedFrom = new Map<string, string>();
+
 /** Replaces the site's blocking rules with ones matching its current plan (none when it should not be served). */
 export function syncSiteRules(d: Discovery, opts: Options): Promise<void> {
   return serially(() => syncSiteRulesNow(d, opts));
@@ -69,6 +82,9 @@ export function syncSiteRules(d: Discovery, opts: Options): Promise<void> {
 
 async function syncSiteRulesNow(d: Discovery, opts: Options): Promise<void> {
   const serving = opts.enabled && !opts.disabledSites.includes(d.origin) && d.manifest !== null && !(await fullModeActive(opts));
+  const from = `${serving}|${d.fetchedAtMs}|${d.reason}`;
+  if (syncedFrom.get(d.origin) === from) return;
+  syncedFrom.delete(d.origin);
   const existing = await browser.declarativeNetRequest.getSessionRules();
   const prefix = '|' + d.origin + '/';
   const mine = existing.filter((r) => r.condition.urlFilter?.startsWith(prefix));
@@ -88,11 +104,13 @@ async function syncSiteRulesNow(d: Discovery, opts: Options): Promise<void> {
       }))
     : [];
   await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: mine.map((r) => r.id), addRules });
+  syncedFrom.set(d.origin, from);
 }
 
 /** Drops every blocking rule (Reef switched off, or full mode taking over). */
 export function clearAllRules(): Promise<void> {
   return serially(async () => {
+    syncedFrom.clear();
     const existing = await browser.declarativeNetRequest.getSessionRules();
     await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: existing.map((r) => r.id) });
   });

@@ -9,18 +9,43 @@ export type Discovery = { origin: string; manifest: Manifest | null; reason: str
 
 const KEY_PREFIX = 'manifest:';
 const inFlight = new Map<string, Promise<Discovery>>();
+/**
+ * The stored answers, read once per service-worker life: every intercepted object asks, and reading a large
+ * manifest back from storage each time cost tens of milliseconds per image. Storage changes drop entries.
+ */
+const memo = new Map<string, Discovery>();
+let watching = false;
+
+function watchStorage(): void {
+  if (watching) return;
+  watching = true;
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area !== 'local') return;
+    for (const key of Object.keys(changes)) if (key.startsWith(KEY_PREFIX)) memo.delete(key.slice(KEY_PREFIX.length));
+  });
+}
+
+async function storedDiscovery(origin: string): Promise<Discovery | undefined> {
+  watchStorage();
+  const known = memo.get(origin);
+  if (known) return known;
+  const key = KEY_PREFIX + origin;
+  const stored = (await browser.storage.local.get(key))[key] as Discovery | undefined;
+  if (stored) memo.set(origin, stored);
+  return stored;
+}
 /** Counts requests actually sent, so a test can see negative caching at work. */
 export const discoveryCounters = { requests: 0 };
 
 export async function discover(origin: string, opts: Options, now = Date.now()): Promise<Discovery> {
   if (!originAllowed(origin, opts)) return { origin, manifest: null, reason: 'origin-not-allowed', fetchedAtMs: now, expiresAtMs: now };
-  const key = KEY_PREFIX + origin;
-  const stored = (await browser.storage.local.get(key))[key] as Discovery | undefined;
+  const stored = await storedDiscovery(origin);
   if (stored && stored.expiresAtMs > now) return stored;
   let pending = inFlight.get(origin);
   if (!pending) {
     pending = fetchManifest(origin, opts).then(async (d) => {
-      await browser.storage.local.set({ [key]: d });
+      await browser.storage.local.set({ [KEY_PREFIX + origin]: d });
+      memo.set(origin, d);
       return d;
     });
     pending.finally(() => inFlight.delete(origin)).catch(() => {});
@@ -31,12 +56,12 @@ export async function discover(origin: string, opts: Options, now = Date.now()):
 
 /** The cached answer without any network, for callers that must not wait (e.g. a paused request in a hurry). */
 export async function cachedDiscovery(origin: string, now = Date.now()): Promise<Discovery | undefined> {
-  const key = KEY_PREFIX + origin;
-  const stored = (await browser.storage.local.get(key))[key] as Discovery | undefined;
+  const stored = await storedDiscovery(origin);
   return stored && stored.expiresAtMs > now ? stored : undefined;
 }
 
 export async function forgetDiscoveries(): Promise<void> {
+  memo.clear();
   const all = await browser.storage.local.get(null);
   await browser.storage.local.remove(Object.keys(all).filter((k) => k.startsWith(KEY_PREFIX)));
 }

@@ -8,6 +8,8 @@ import { loadOptions } from '../shared/options';
 
 const OFFSCREEN_URL = 'offscreen/offscreen.html';
 let creating: Promise<void> | null = null;
+/** Set once the document answered: hasDocument() is a browser round trip, too slow to pay per intercepted object. */
+let known = false;
 let inProcessConfigured = false;
 
 async function ensureOffscreen(): Promise<void> {
@@ -57,8 +59,19 @@ export async function callOffscreen<K extends TypeOf<'offscreen'>>(type: K, data
     const handler = offscreenHandlers[type] as (d: DataOf<'offscreen', K>, s: object) => Promise<ReplyOf<'offscreen', K>>;
     return handler(data, {});
   }
+  if (known) {
+    try {
+      return await send('offscreen', type, data);
+    } catch (err) {
+      // The document went away (closed by the browser): recreate it below and ask once more.
+      if (!/receiving end does not exist|could not establish connection/i.test(String((err as Error)?.message ?? err))) throw err;
+      known = false;
+    }
+  }
   await ensureOffscreen();
-  return send('offscreen', type, data);
+  const reply = await send('offscreen', type, data);
+  known = true;
+  return reply;
 }
 
 export async function pushOptions(opts: Options): Promise<void> {

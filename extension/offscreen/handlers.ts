@@ -47,6 +47,10 @@ export const offscreenHandlers: HandlerMap<'offscreen'> = {
     const { pipeline } = await ready;
     return pipeline.prefetch(req);
   },
+  async preconnect({ integrities }) {
+    const { reef } = await ready;
+    return reef.engine.preconnect(integrities);
+  },
   async 'engine-figures'() {
     const { pipeline, reef } = await ready;
     const s = reef.engine.stats();

@@ -55,6 +55,8 @@ export interface Handlers {
       data: { site: string; path: string; entry: ManifestObject; originUrl: string; seedProxyUrl?: string };
       reply: { ok: true; sources: Source & { cache: number }; ms: number } | { ok: false; reason: string };
     };
+    /** A page of an opted-in site is starting: open links to holders of some of its objects early. */
+    'preconnect': { data: { integrities: string[] }; reply: number };
     'engine-figures': { data: null; reply: Figures };
     /** The offscreen document cannot read storage (only runtime is available there): options are pushed to it. */
     'configure': { data: Options; reply: true };

@@ -66,15 +66,31 @@ export function migrateOptions(stored: unknown): Options {
   return out as Options;
 }
 
-export async function loadOptions(): Promise<Options> {
-  const got = await browser.storage.local.get(STORAGE_KEY);
-  return migrateOptions(got[STORAGE_KEY]);
+// Every intercepted object asks for the options: keep the last read in memory (storage stays the truth; any
+// change, from whichever extension page, drops the copy). Callers get their own clone to mutate.
+let memo: Promise<Options> | null = null;
+let watching = false;
+
+export function loadOptions(): Promise<Options> {
+  if (!watching) {
+    watching = true;
+    browser.storage.onChanged.addListener((changes, area) => {
+      if (area === 'local' && changes[STORAGE_KEY]) memo = null;
+    });
+  }
+  if (!memo) {
+    const read = browser.storage.local.get(STORAGE_KEY).then((got) => migrateOptions(got[STORAGE_KEY]));
+    memo = read;
+    read.catch(() => memo === read && (memo = null));
+  }
+  return memo.then((o) => structuredClone(o));
 }
 
 export async function saveOptions(patch: Partial<Options>): Promise<Options> {
   const next = migrateOptions({ ...(await loadOptions()), ...patch, version: OPTIONS_VERSION });
   await browser.storage.local.set({ [STORAGE_KEY]: next });
-  return next;
+  memo = Promise.resolve(next);
+  return structuredClone(next);
 }
 
 export function onOptionsChanged(listener: (o: Options) => void): void {

@@ -11,6 +11,7 @@ import { chunkCount, chunkRange, verifyChunk, type ManifestObject } from '../man
 import type { ServerMessageOf } from '../tracker/protocol';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
 import { ReefFetchError } from './errors';
+import { hasBit } from './bitfield';
 import { HeldIndex } from './held-index';
 import { randomId } from './ids';
 import { ObjectFetch, FETCH_DEFAULTS, type ChunkSource, type FetchConfig, type FetchRequest, type FetchResult } from './object-fetch';
@@ -28,6 +29,8 @@ export const ENGINE_DEFAULTS = {
   uploadBurstSeconds: 1,
   /** With a rate cap, requests beyond this many seconds of queued upload get `busy`. */
   maxUploadBacklogSeconds: 8,
+  /** Objects looked up by preconnect() (a page starting): enough to find the site's current holders. */
+  preconnectObjects: 3,
 };
 export type EngineConfig = typeof ENGINE_DEFAULTS;
 
@@ -159,6 +162,23 @@ export class FetchEngine {
     this.statsTimer = null;
   }
 
+  /**
+   * A page of a site is starting: look up holders of a few of its objects and open links to them now, while
+   * the page itself still loads, so its first object requests find a ready link instead of waiting for
+   * signalling. Objects held already are skipped. Resolves with the number of dials started.
+   */
+  async preconnect(integrities: string[]): Promise<number> {
+    if (this.stopped || !(await this.tracker.whenReady(this.fetchCfg.trackerWaitMs))) return 0;
+    const wanted = integrities.filter((i) => !this.held.get(i)).slice(0, this.cfg.preconnectObjects);
+    const found = await Promise.all(wanted.map((i) => this.tracker.lookup(i, this.fetchCfg.lookupMaxPeers).catch(() => [])));
+    const peers = [...new Set(found.flat().map((e) => e.peerId))].filter(
+      (p) => !this.swarm.isBanned(p) && !this.swarm.hasLinkTo(p) && !this.swarm.isDialing(p),
+    );
+    const room = Math.max(0, this.fetchCfg.maxPeersPerObject - this.swarm.readyLinks().length);
+    for (const p of peers.slice(0, room)) void this.swarm.dial(p);
+    return Math.min(room, peers.length);
+  }
+
   /** Fetches an object (or a range of it); every returned byte has been verified against `entry`. */
   async fetchObject(req: FetchRequest): Promise<FetchResult> {
     if (this.stopped) throw new ReefFetchError('stopped', 'engine stopped');
@@ -170,6 +190,10 @@ export class FetchEngine {
         swarm: this.swarm,
         tracker: this.tracker,
         store: this.deps.store,
+        mayHold: (integrity, index) => {
+          const o = this.held.get(integrity);
+          return o !== undefined && index < o.chunkCount && hasBit(o.have, index);
+        },
         httpFetch: this.deps.httpFetch,
         onChunk: (r, i, bytes, source) => this.onFetchedChunk(r, site, i, bytes, source),
         onBadPeer: (link, why) => this.onBadPeer(link, why),

@@ -69,6 +69,8 @@ export interface FetchContext {
   swarm: Swarm;
   tracker: TrackerSession;
   store: ChunkStore;
+  /** False when the chunk is surely not in the store (the engine's in-memory holdings): skips a store read. */
+  mayHold(integrity: string, index: number): boolean;
   httpFetch: HttpFetch;
   /** A verified chunk arrived (the engine stores it and counts it). */
   onChunk(req: FetchRequest, index: number, bytes: Uint8Array, source: ChunkSource, link?: PeerLink): void;
@@ -136,6 +138,8 @@ export class ObjectFetch {
 
   private async loadLocal(): Promise<void> {
     for (const i of this.needed) {
+      // A fresh object's store reads queued behind other objects' cache writes and delayed its first request.
+      if (!this.ctx.mayHold(this.integrity, i)) continue;
       const bytes = await this.ctx.store.getChunk(this.integrity, i).catch(() => undefined);
       // Re-verified: a disk cache can rot, and verification costs little next to a network fetch.
       if (bytes && (await verifyChunk(bytes, this.req.entry, i))) this.accept(i, bytes, 'cache');

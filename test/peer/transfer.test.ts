@@ -1,6 +1,7 @@
 // Real peers over real node-datachannel, a real tracker and a real HTTP origin, all on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, CorruptingStore, entryFor, holders, origin, peer, randomObject, tracker } from './helpers';
+import { MemoryChunkStore } from '../../shared/fetch/chunk-store';
+import { closeAll, CorruptingStore, entryFor, holders, origin, peer, randomObject, tracker, until } from './helpers';
 
 afterEach(closeAll);
 const SITE = 'https://site.example';
@@ -57,6 +58,9 @@ describe('several peers', () => {
     await honest.engine.addObject(SITE, entry, bytes);
     const c = await peer(t.url);
     await holders(t.url, entry.integrity, 2);
+    // Both links open before the fetch, so requests are spread over both and the liar is surely asked.
+    await c.engine.preconnect([entry.integrity]);
+    await until(() => c.engine.linkCount === 2);
     const r = await c.engine.fetchObject({ site: SITE, path: '/o.bin', entry, originUrl: o.url + '/o.bin' });
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
     const s = c.engine.stats();
@@ -91,5 +95,45 @@ describe('several peers', () => {
     expect(r.source.peer).toBe(0);
     expect(r.source.origin).toBe(bytes.length);
     expect(c.engine.stats().badPeers).toBe(1);
+  });
+});
+
+describe('a page starting', () => {
+  it('preconnect opens a link to a holder before any object is asked for, and the fetch then uses it', async () => {
+    const t = await tracker();
+    const bytes = randomObject(40_000);
+    const entry = entryFor(bytes);
+    const o = await origin({ '/a.png': bytes });
+    const holder = await peer(t.url);
+    await holder.engine.addObject(SITE, entry, bytes);
+    await holders(t.url, entry.integrity, 1);
+    const visitor = await peer(t.url);
+    expect(visitor.engine.linkCount).toBe(0);
+    expect(await visitor.engine.preconnect([entry.integrity])).toBe(1);
+    await until(() => visitor.engine.linkCount === 1);
+    const r = await visitor.engine.fetchObject({ site: SITE, path: '/a.png', entry, originUrl: o.url + '/a.png' });
+    expect(r.source).toMatchObject({ peer: bytes.length, origin: 0 });
+    // Held objects are not looked up again; a second preconnect dials nobody new.
+    expect(await visitor.engine.preconnect([entry.integrity])).toBe(0);
+  });
+
+  it('a chunk the store does not hold is not read from it, one it holds is (and re-verified)', async () => {
+    const t = await tracker();
+    const bytes = randomObject(3 * 64 * 1024);
+    const entry = entryFor(bytes, 64 * 1024);
+    const o = await origin({ '/v.bin': bytes });
+    const reads: number[] = [];
+    class CountingStore extends MemoryChunkStore {
+      override getChunk(integrity: string, index: number) {
+        reads.push(index);
+        return super.getChunk(integrity, index);
+      }
+    }
+    const p = await peer(t.url, { store: new CountingStore() });
+    await p.engine.fetchObject({ site: SITE, path: '/v.bin', entry, originUrl: o.url + '/v.bin' });
+    expect(reads).toEqual([]);
+    const again = await p.engine.fetchObject({ site: SITE, path: '/v.bin', entry, originUrl: o.url + '/v.bin' });
+    expect(again.source).toMatchObject({ cache: bytes.length, origin: 0 });
+    expect(reads.sort()).toEqual([0, 1, 2]);
   });
 });
