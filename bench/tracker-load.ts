@@ -6,6 +6,7 @@
 //
 //   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 5000,10000,20000,24000]
 //                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
+//                                 [--cpu-prof-dir DIR]  (profile the tracker processes: node --cpu-prof)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -25,11 +26,12 @@ const RATES = opt('rates', '5000,10000,20000,24000').split(',').map(Number);
 const DURATION_MS = Number(opt('duration-ms', '8000'));
 const OBJECTS = Number(opt('objects', '1000'));
 const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
+const CPU_PROF_DIR = opt('cpu-prof-dir', '');
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** Each child gets the hard fd limit as its soft limit: 10k sockets need more than the usual 1024. */
-function spawnTs(file: string, argv: string[]): ChildProcessByStdio<Writable, Readable, null> {
-  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
+function spawnTs(file: string, argv: string[], nodeFlags = ''): ChildProcessByStdio<Writable, Readable, null> {
+  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" ${nodeFlags} --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
   return spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
@@ -49,6 +51,8 @@ interface PhaseResult {
   rssMb: number;
   /** Tracker process CPU time per request, over the step and its drain: robust to a busy machine. */
   cpuUsPerOp: number;
+  /** The same for the load generator (all its processes): what it takes from the tracker's cores. */
+  genCpuUsPerOp: number;
 }
 
 /** utime + stime of a process in seconds, from /proc (NaN where there is no /proc). */
@@ -73,7 +77,7 @@ interface Rig {
 
 /** Starts one tracker process and its load-generator processes, all clients connected. */
 async function startRig(impl: string): Promise<Rig> {
-  const server = spawnTs(here('./tracker-load/server-proc.ts'), [impl]);
+  const server = spawnTs(here('./tracker-load/server-proc.ts'), [impl], CPU_PROF_DIR ? `--cpu-prof --cpu-prof-dir "${CPU_PROF_DIR}"` : '');
   let rss = 0;
   let maxRss = 0;
   const url = await new Promise<string>((resolve, reject) => {
@@ -122,7 +126,9 @@ async function startRig(impl: string): Promise<Rig> {
       let received = 0;
       let errors = 0;
       let elapsed = 0;
+      let genCpuUs = 0;
       for (const d of done) {
+        genCpuUs += d.cpuUs as number;
         if (d.errors) console.log(`  worker error codes: ${JSON.stringify(d.errorCodes)}`);
         h.merge(d.hist as { counts: [number, number][] });
         sent += d.sent as number;
@@ -133,17 +139,19 @@ async function startRig(impl: string): Promise<Rig> {
       const r: PhaseResult = {
         impl, ratePerSec: rate, sent, received, errors,
         throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
-        cpuUsPerOp: (cpuS * 1e6) / sent,
+        cpuUsPerOp: (cpuS * 1e6) / sent, genCpuUsPerOp: genCpuUs / sent,
       };
       rig.results.push(r);
-      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op (load avg ${loadavg()[0].toFixed(1)})`);
+      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op, generator CPU ${r.genCpuUsPerOp.toFixed(1)} µs/op (load avg ${loadavg()[0].toFixed(1)})`);
       return r;
     },
     async stop() {
       workers.forEach((w) => w.stdin.write('{"cmd":"exit"}\n'));
       await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
       clearInterval(rssTimer);
-      server.kill('SIGKILL');
+      // SIGTERM lets a profiled tracker write its profile (server-proc.ts exits on it).
+      server.kill(CPU_PROF_DIR ? 'SIGTERM' : 'SIGKILL');
+      if (CPU_PROF_DIR) await new Promise((r) => server.once('exit', r));
     },
   };
   return rig;

@@ -2,12 +2,15 @@
 // argv: <impl reef|webtorrent> <url> <clients> <offset> <objects>
 // stdin lines:  {"cmd":"phase","ratePerSec":n,"durationMs":n} | {"cmd":"exit"}
 // stdout lines: {"ev":"connected","clients":n,"failed":n} | {"ev":"phase-done", ...}
+// Requests are pre-built strings sent over raw-ws.ts sockets, and replies are matched by scanning
+// their bytes for the request id, not parsed: the generator's CPU is CPU the tracker does not get.
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import WebSocket from 'ws';
 import { Histogram } from './histogram';
+import { RawWs } from './raw-ws';
 
 const [impl, url, clientsArg, offsetArg, objectsArg] = process.argv.slice(2);
+const reef = impl === 'reef';
 const nClients = Number(clientsArg);
 const offset = Number(offsetArg);
 const nObjects = Number(objectsArg);
@@ -17,17 +20,22 @@ const OWN_OBJECTS = 20;
 const digests = Array.from({ length: nObjects }, (_, i) => createHash('sha256').update(`object-${i}`).digest());
 const sris = digests.map((d) => 'sha256-' + d.toString('base64'));
 const infoHashes = digests.map((d) => d.toString('hex').slice(0, 20)); // 20-char strings, as the WS tracker wants
+// The constant tail of each request after its id (Reef) or its peer id (WebTorrent).
+const reefAnnounceTail = sris.map((s) => `,"objects":[{"integrity":"${s}"}]}`);
+const reefLookupTail = sris.map((s) => `,"integrity":"${s}","max":${LOOKUP_PEERS}}`);
+const wtTail = `,"numwant":${LOOKUP_PEERS},"uploaded":0,"downloaded":0,"left":0`;
 
 interface Client {
-  ws: WebSocket;
+  ws: RawWs;
   peer: string;
-  /** Reef: send time by request id. WebTorrent: FIFO of send times (replies come in order). */
-  byId: Map<number, number>;
+  /** WebTorrent: FIFO of send times (it answers a socket's requests in order, with no id). */
   fifo: number[];
-  nextId: number;
   started: Set<number>;
   /** The objects this browser holds: announces come from here, so its set stays bounded. */
   own: number[];
+  /** Replies still owed before the client counts as set up (welcome and the first announces). */
+  setup: number;
+  onReady: ((ok: boolean) => void) | null;
 }
 
 let hist = new Histogram();
@@ -38,26 +46,21 @@ let errorCodes: Record<string, number> = {};
 let measuring = false;
 /** Requests sent and not yet answered, across phases: a phase starts only once this drains. */
 let outstanding = 0;
+let closedAfterSetup = 0;
 const rnd = (n: number) => Math.floor(Math.random() * n);
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 
-function onReply(c: Client, data: Buffer): void {
-  const m = JSON.parse(data.toString()) as Record<string, unknown>;
-  let sentAt: number | undefined;
-  if (impl === 'reef') {
-    if (m.type === 'signal' || m.type === 'welcome') return;
-    if (m.type === 'error') {
-      errors++;
-      errorCodes[m.code as string] = (errorCodes[m.code as string] ?? 0) + 1;
-    }
-    sentAt = c.byId.get(m.id as number);
-    c.byId.delete(m.id as number);
-  } else {
-    if ('offer' in m || 'answer' in m) return; // offers forwarded to us by other clients' lookups
-    if ('failure reason' in m) errors++;
-    sentAt = c.fifo.shift();
-  }
-  if (sentAt === undefined) return;
+// Reef: request ids are unique in this process, and send times live in a ring indexed by id.
+const RING = 1 << 20;
+const sentAtById = new Float64Array(RING).fill(NaN);
+let nextId = 1;
+
+const ID_KEY = Buffer.from('"id":');
+const TYPE_KEY = Buffer.from('"type":"');
+const INTERVAL_KEY = Buffer.from('"interval"');
+const FAILURE_KEY = Buffer.from('"failure reason"');
+
+function recordReply(sentAt: number): void {
   outstanding--;
   if (measuring && sentAt >= phaseStart) {
     received++;
@@ -65,56 +68,93 @@ function onReply(c: Client, data: Buffer): void {
   }
 }
 
+function onText(c: Client, buf: Buffer, start: number, end: number): void {
+  const m = buf.subarray(start, end);
+  let sentAt: number;
+  if (reef) {
+    // The top-level numeric "id" (a tracker ref's "id" is a hex string); welcome and signal have none.
+    let at = m.indexOf(ID_KEY);
+    while (at >= 0 && !(m[at + 5] >= 0x30 && m[at + 5] <= 0x39)) at = m.indexOf(ID_KEY, at + 5);
+    if (c.setup > 0) return setupReply(c);
+    if (at < 0) return;
+    let id = 0;
+    for (let i = at + 5; m[i] >= 0x30 && m[i] <= 0x39; i++) id = id * 10 + m[i] - 0x30;
+    sentAt = sentAtById[id & (RING - 1)];
+    sentAtById[id & (RING - 1)] = NaN;
+    if (Number.isNaN(sentAt)) return;
+    if (m[m.indexOf(TYPE_KEY) + TYPE_KEY.length] === 0x65 /* e: "error" */) {
+      errors++;
+      const code = String((JSON.parse(m.toString()) as { code?: string }).code);
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+    }
+  } else {
+    // Replies carry "interval" or "failure reason"; anything else is an offer forwarded to us.
+    if (m.indexOf(INTERVAL_KEY) < 0) {
+      if (m.indexOf(FAILURE_KEY) < 0) return;
+      errors++;
+    }
+    if (c.setup > 0) return setupReply(c);
+    const t = c.fifo.shift();
+    if (t === undefined) return;
+    sentAt = t;
+  }
+  recordReply(sentAt);
+}
+
+function setupReply(c: Client): void {
+  if (--c.setup === 0) {
+    c.fifo.length = 0;
+    c.onReady?.(true);
+    c.onReady = null;
+  }
+}
+
 /** One operation: announce an object (half the time) or look up an object's peers. */
 function send(c: Client, announce: boolean, obj: number): void {
   const now = performance.now();
   outstanding++;
-  if (impl === 'reef') {
-    const id = c.nextId++;
-    c.byId.set(id, now);
-    c.ws.send(
-      JSON.stringify(
-        announce
-          ? { type: 'announce', id, objects: [{ integrity: sris[obj] }] }
-          : { type: 'lookup', id, integrity: sris[obj], max: LOOKUP_PEERS },
-      ),
-    );
+  if (reef) {
+    const id = nextId++;
+    sentAtById[id & (RING - 1)] = now;
+    c.ws.send(announce ? `{"type":"announce","id":${id}${reefAnnounceTail[obj]}` : `{"type":"lookup","id":${id}${reefLookupTail[obj]}`);
   } else {
     c.fifo.push(now);
     const event = c.started.has(obj) ? 'update' : 'started';
     c.started.add(obj);
     // WebTorrent returns peers only by forwarding offers: numwant = offers.length.
-    const offers = announce ? undefined : Array.from({ length: LOOKUP_PEERS }, (_, i) => ({ offer_id: `${now}-${i}`.slice(0, 20), offer: { type: 'offer', sdp: 'v=0' } }));
-    c.ws.send(JSON.stringify({ action: 'announce', info_hash: infoHashes[obj], peer_id: c.peer, event, numwant: LOOKUP_PEERS, uploaded: 0, downloaded: 0, left: 0, offers }));
+    let offers = '';
+    if (!announce) {
+      const base = String(nextId++).padStart(12, '0');
+      for (let i = 0; i < LOOKUP_PEERS; i++) offers += `${i ? ',' : ''}{"offer_id":"${base}-off${i}","offer":{"type":"offer","sdp":"v=0"}}`;
+      offers = `,"offers":[${offers}]`;
+    }
+    c.ws.send(`{"action":"announce","info_hash":"${infoHashes[obj]}","peer_id":"${c.peer}","event":"${event}"${wtTail}${offers}}`);
   }
 }
 
 function open(i: number): Promise<Client | null> {
   return new Promise((resolve) => {
-    // A zero mask lets ws skip masking: the generator spends less CPU, which the tracker needs more.
-    const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) });
-    const peer = impl === 'reef' ? `bench-${String(offset + i).padStart(6, '0')}` : `-BN0001-${String(offset + i).padStart(12, '0')}`;
+    const peer = reef ? `bench-${String(offset + i).padStart(6, '0')}` : `-BN0001-${String(offset + i).padStart(12, '0')}`;
     const own = Array.from({ length: OWN_OBJECTS }, () => rnd(nObjects));
-    const c: Client = { ws, peer, byId: new Map(), fifo: [], nextId: 1, started: new Set(), own };
-    let pendingSetup = 3 + (impl === 'reef' ? 1 : 0);
-    ws.on('message', (d: Buffer) => {
-      if (pendingSetup > 0) {
-        pendingSetup--;
-        c.fifo.shift();
-        if (pendingSetup === 0) {
-          c.byId.clear();
-          resolve(c);
-        }
-        return;
-      }
-      onReply(c, d);
-    });
-    ws.on('open', () => {
-      if (impl === 'reef') ws.send(JSON.stringify({ type: 'hello', v: 1, peerId: peer, rtts: [{ seed: `seed-${i % 4}`, rttMs: 10 }] }));
-      for (let k = 0; k < 3; k++) send(c, true, own[k]);
-    });
-    ws.on('error', () => resolve(null));
-    ws.on('close', () => resolve(null));
+    const c: Client = {
+      ws: null as unknown as RawWs,
+      peer, fifo: [], started: new Set(), own,
+      setup: 3 + (reef ? 1 : 0),
+      onReady: (ok) => resolve(ok ? c : null),
+    };
+    c.ws = new RawWs(
+      new URL(url),
+      (buf, start, end) => onText(c, buf, start, end),
+      () => {
+        if (reef) c.ws.send(JSON.stringify({ type: 'hello', v: 1, peerId: peer, rtts: [{ seed: `seed-${i % 4}`, rttMs: 10 }] }));
+        for (let k = 0; k < 3; k++) send(c, true, own[k]);
+      },
+      () => {
+        if (c.onReady) c.onReady(false);
+        else closedAfterSetup++;
+        c.onReady = null;
+      },
+    );
   });
 }
 
@@ -124,7 +164,6 @@ for (let i = 0; i < nClients; i += 250) {
   const batch = await Promise.all(Array.from({ length: Math.min(250, nClients - i) }, (_, k) => open(i + k)));
   for (const c of batch) c ? clients.push(c) : failed++;
 }
-for (const c of clients) c.ws.on('close', () => failed++);
 outstanding = 0; // setup replies were consumed by open()
 emit({ ev: 'connected', clients: clients.length, failed });
 
@@ -136,6 +175,7 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   let sent = 0;
   let rr = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   phaseStart = t0;
   measuring = true;
   await new Promise<void>((resolve) => {
@@ -144,7 +184,7 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
       const due = Math.min(ratePerSec * (Math.min(elapsed, durationMs) / 1000)) - sent;
       for (let k = 0; k < due; k++) {
         const c = clients[rr++ % clients.length];
-        if (c.ws.readyState !== WebSocket.OPEN) continue;
+        if (!c.ws.open) continue;
         const announce = sent % 2 === 0;
         send(c, announce, announce ? c.own[rnd(OWN_OBJECTS)] : rnd(nObjects));
         sent++;
@@ -163,7 +203,8 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   // Let the backlog of an overloaded tracker drain so it cannot spill into the next phase.
   const drainUntil = performance.now() + 60_000;
   while (outstanding > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
-  emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, closed: failed, hist: hist.toJSON() });
+  const cpu = process.cpuUsage(cpu0);
+  emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, cpuUs: cpu.user + cpu.system, closed: closedAfterSetup, hist: hist.toJSON() });
 }
 
 const rl = createInterface({ input: process.stdin });
@@ -172,5 +213,5 @@ for await (const line of rl) {
   if (cmd.cmd === 'phase') await phase(cmd.ratePerSec, cmd.durationMs);
   else break;
 }
-for (const c of clients) c.ws.terminate();
+for (const c of clients) c.ws.destroy();
 process.exit(0);
