@@ -93,7 +93,7 @@ export class Tracker implements SignalSink {
     s.closed = true;
     this.metrics.sessionsActive = this.sessions.size;
     if (s.peerId !== null && this.byPeer.get(s.peerId) === s) this.byPeer.delete(s.peerId);
-    const removals = [...s.objects.values()].map((o) => this.deps.index.remove(o.key, o.value));
+    const removals = [...s.objects].map(([integrity, o]) => this.deps.index.remove(contentKey(integrity), o.value));
     s.objects.clear();
     await Promise.allSettled(removals);
   }
@@ -202,15 +202,18 @@ export class Tracker implements SignalSink {
         // A re-announce of what the index already holds: write only if the entry is getting old.
         if (now - old.putAt >= this.cfg.refreshAfterMs) {
           old.putAt = now;
-          ops.push(this.deps.index.put(old.key, old.value, this.cfg.announceTtlMs));
+          ops.push(this.deps.index.put(contentKey(o.integrity), old.value, this.cfg.announceTtlMs));
         }
         continue;
       }
-      const key = old?.key ?? contentKey(o.integrity);
-      const value = encodeIndexValue({ peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks });
+      const key = contentKey(o.integrity);
+      const decoded: IndexValue = { peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks };
+      const value = encodeIndexValue(decoded);
+      // Lookups here will need it decoded: share this tracker's ref and the session's strings now.
+      this.decoded.set(value, decoded);
       // A changed bitfield is a different value: drop the old one so lookups never see both.
-      if (old) ops.push(this.deps.index.remove(old.key, old.value));
-      s.objects.set(o.integrity, { key, value, putAt: now, chunks: o.chunks });
+      if (old) ops.push(this.deps.index.remove(key, old.value));
+      s.objects.set(o.integrity, { value, putAt: now, chunks: o.chunks });
       ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
     }
     this.metrics.objectsAnnounced += m.objects.length;
@@ -274,7 +277,7 @@ export class Tracker implements SignalSink {
       const o = s.objects.get(integrity);
       if (!o) continue;
       s.objects.delete(integrity);
-      ops.push(this.deps.index.remove(o.key, o.value));
+      ops.push(this.deps.index.remove(contentKey(integrity), o.value));
     }
     await Promise.all(ops);
     this.send(s, { type: 'withdrawn', id: m.id, removed: ops.length });
@@ -285,10 +288,10 @@ export class Tracker implements SignalSink {
     const now = this.deps.clock.now();
     const ops: Promise<void>[] = [];
     // Re-put only what is getting old: a heartbeat must not cost a full index write per object.
-    for (const o of s.objects.values()) {
+    for (const [integrity, o] of s.objects) {
       if (now - o.putAt < this.cfg.refreshAfterMs) continue;
       o.putAt = now;
-      ops.push(this.deps.index.put(o.key, o.value, this.cfg.announceTtlMs));
+      ops.push(this.deps.index.put(contentKey(integrity), o.value, this.cfg.announceTtlMs));
     }
     await Promise.all(ops);
     this.send(s, { type: 'heartbeat-ack', id: m.id, objects: s.objects.size });

@@ -11,7 +11,7 @@ export interface Connection {
 }
 
 export interface AnnouncedObject {
-  key: Uint8Array;
+  /** The index value put under contentKey(integrity); the key is derived again when needed (memory). */
   value: Uint8Array;
   /** As announced: a re-announce with the same bitfield is only a refresh. */
   chunks?: ChunkBitfield;

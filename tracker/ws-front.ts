@@ -12,6 +12,8 @@ export const WS_FRONT_DEFAULTS = {
   hardMaxPayloadBytes: 0, // 0 = 4 x tracker maxMessageBytes
   /** A client that does not read its replies is disconnected rather than buffered without bound. */
   maxBufferedBytes: 1024 * 1024,
+  /** Corked sockets flushed at once before the end of the event-loop turn (bounds the batch's delay). */
+  maxCorkedSockets: 512,
 };
 
 export interface AttachedTracker {
@@ -45,13 +47,30 @@ export function attachTracker(
   };
   server.on('upgrade', onUpgrade);
 
-  wss.on('connection', (ws: WebSocket) => {
+  // Replies are written corked and flushed together once this turn's incoming frames are handled:
+  // one syscall per socket per turn instead of one per reply, and the writes go out back to back, so
+  // a client process is woken once per batch (a wake-up costs more than the write itself).
+  const corked: Duplex[] = [];
+  const flush = () => {
+    for (const socket of corked) socket.uncork();
+    corked.length = 0;
+  };
+  const cork = (socket: Duplex) => {
+    if (socket.writableCorked > 0) return;
+    socket.cork();
+    if (corked.push(socket) === 1) setImmediate(flush);
+    else if (corked.length >= o.maxCorkedSockets) flush();
+  };
+
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const socket = req.socket; // the upgraded socket ws writes to
     const session = tracker.connect({
       send: (text) => {
         if (ws.bufferedAmount > o.maxBufferedBytes) {
           ws.terminate();
           return;
         }
+        cork(socket);
         ws.send(text);
       },
       close: (code, reason) => ws.close(code, reason),

@@ -58,8 +58,13 @@ export function encodeIndexValue(v: IndexValue): Uint8Array {
   out[o++] = cluster.length;
   out.set(cluster, o);
   o += cluster.length;
-  new DataView(out.buffer).setUint32(o, v.chunks?.count ?? 0);
-  o += 4;
+  // Byte by byte, not via a DataView: touching `out.buffer` would move a small array off the V8 heap
+  // (a separate allocation per stored value).
+  const count = v.chunks?.count ?? 0;
+  out[o++] = count >>> 24;
+  out[o++] = (count >>> 16) & 0xff;
+  out[o++] = (count >>> 8) & 0xff;
+  out[o++] = count & 0xff;
   out.set(bits, o);
   return out;
 }
