@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 5000,10000,20000,24000]
 //                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
-//                                 [--cpu-prof-dir DIR]  (profile the tracker processes: node --cpu-prof)
+//                                 [--cpu-prof-dir DIR]  (a CPU profile of the tracker per step)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -30,8 +30,8 @@ const CPU_PROF_DIR = opt('cpu-prof-dir', '');
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** Each child gets the hard fd limit as its soft limit: 10k sockets need more than the usual 1024. */
-function spawnTs(file: string, argv: string[], nodeFlags = ''): ChildProcessByStdio<Writable, Readable, null> {
-  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" ${nodeFlags} --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
+function spawnTs(file: string, argv: string[]): ChildProcessByStdio<Writable, Readable, null> {
+  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
   return spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
@@ -77,12 +77,17 @@ interface Rig {
 
 /** Starts one tracker process and its load-generator processes, all clients connected. */
 async function startRig(impl: string): Promise<Rig> {
-  const server = spawnTs(here('./tracker-load/server-proc.ts'), [impl], CPU_PROF_DIR ? `--cpu-prof --cpu-prof-dir "${CPU_PROF_DIR}"` : '');
+  const server = spawnTs(here('./tracker-load/server-proc.ts'), CPU_PROF_DIR ? [impl, CPU_PROF_DIR] : [impl]);
   let rss = 0;
   let maxRss = 0;
+  let profiled = () => {};
   const url = await new Promise<string>((resolve, reject) => {
     lines(server, (l) => {
       if (l.startsWith('READY ')) resolve(l.slice(6));
+      else if (l.startsWith('PROFILED ')) {
+        console.log(`  ${impl} CPU profile: ${l.slice(9)}`);
+        profiled();
+      }
     });
     server.once('exit', (c) => reject(new Error(`${impl} server exited ${c}`)));
   });
@@ -116,11 +121,17 @@ async function startRig(impl: string): Promise<Rig> {
     impl, connected, connectS, idleRssMb, results: [],
     async step(rate) {
       maxRss = rss;
+      if (CPU_PROF_DIR) server.kill('SIGUSR2'); // start this step's profile
       const cpu0 = cpuSeconds(server.pid);
       const pending = workers.map((_, i) => next(i));
       workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
       const done = await Promise.all(pending);
       const cpuS = cpuSeconds(server.pid) - cpu0;
+      if (CPU_PROF_DIR) {
+        const written = new Promise<void>((r) => (profiled = r));
+        server.kill('SIGUSR2');
+        await written;
+      }
       const h = new Histogram();
       let sent = 0;
       let received = 0;
@@ -149,9 +160,7 @@ async function startRig(impl: string): Promise<Rig> {
       workers.forEach((w) => w.stdin.write('{"cmd":"exit"}\n'));
       await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
       clearInterval(rssTimer);
-      // SIGTERM lets a profiled tracker write its profile (server-proc.ts exits on it).
-      server.kill(CPU_PROF_DIR ? 'SIGTERM' : 'SIGKILL');
-      if (CPU_PROF_DIR) await new Promise((r) => server.once('exit', r));
+      server.kill('SIGKILL');
     },
   };
   return rig;

@@ -207,10 +207,10 @@ export class Tracker implements SignalSink {
         continue;
       }
       const key = contentKey(o.integrity);
-      const decoded: IndexValue = { peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks };
-      const value = encodeIndexValue(decoded);
+      const held: IndexValue = { peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks };
+      const value = encodeIndexValue(held);
       // Lookups here will need it decoded: share this tracker's ref and the session's strings now.
-      this.decoded.set(value, decoded);
+      this.decoded.set(value, this.peerEntry(held));
       // A changed bitfield is a different value: drop the old one so lookups never see both.
       if (old) ops.push(this.deps.index.remove(key, old.value));
       s.objects.set(o.integrity, { value, putAt: now, chunks: o.chunks });
@@ -230,13 +230,8 @@ export class Tracker implements SignalSink {
     const asker = { peerId: s.peerId!, trackerId: this.self.id, cluster: s.cluster, rttMs: s.rttMs };
     const max = m.max ?? this.cfg.defaultLookupPeers;
     // +1: the asker itself may be among the candidates and is dropped by orderPeers.
-    const peers: PeerEntry[] = orderPeers(this.candidates(values, scan, max + 1), asker, max).map((v) => {
-      const sameTracker = v.tracker.id === this.self.id;
-      if (!sameTracker) this.routes.set(v.peerId, v.tracker, now);
-      return v.chunks
-        ? { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker, chunks: v.chunks }
-        : { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker };
-    });
+    const peers = orderPeers(this.candidates(values, scan, max + 1), asker, max);
+    for (const p of peers) if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
     this.send(s, { type: 'peers', id: m.id, integrity: m.integrity, peers });
   }
 
@@ -302,14 +297,14 @@ export class Tracker implements SignalSink {
    * Stops early once `max` peers of this tracker are in hand: they rank first (order-peers.ts), so
    * nothing later could be chosen. That is the common case of a standalone tracker.
    */
-  private candidates(values: Uint8Array[], scan: number, max: number): IndexValue[] {
-    const out: IndexValue[] = [];
+  private candidates(values: Uint8Array[], scan: number, max: number): PeerEntry[] {
+    const out: PeerEntry[] = [];
     const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
     let same = 0;
     for (let i = 0; i < scan && same < max; i++) {
       const v = this.decode(values[(start + i) % values.length]);
       if (!v) continue;
-      if (v.tracker.id === this.self.id) {
+      if (v.sameTracker) {
         if (!this.byPeer.has(v.peerId)) continue; // stale: that peer left us
         same++;
       }
@@ -321,17 +316,26 @@ export class Tracker implements SignalSink {
   // ---- plumbing --------------------------------------------------------------------------------
 
   /**
-   * Index values decoded once per stored array: the memory index hands back the same arrays on
-   * every get, so popular objects are not re-decoded per lookup (fresh arrays simply miss).
+   * Index values decoded once per stored array, straight into the entry a lookup answers (it is the
+   * same for every asker): the memory index hands back the same arrays on every get, so popular
+   * objects are not re-decoded per lookup (fresh arrays simply miss).
    */
-  private readonly decoded = new WeakMap<Uint8Array, IndexValue | null>();
-  private decode(raw: Uint8Array): IndexValue | null {
-    let v = this.decoded.get(raw);
-    if (v === undefined) {
-      v = decodeIndexValue(raw);
-      this.decoded.set(raw, v);
+  private readonly decoded = new WeakMap<Uint8Array, PeerEntry | null>();
+  private decode(raw: Uint8Array): PeerEntry | null {
+    let e = this.decoded.get(raw);
+    if (e === undefined) {
+      const v = decodeIndexValue(raw);
+      e = v && this.peerEntry(v);
+      this.decoded.set(raw, e);
     }
-    return v;
+    return e;
+  }
+
+  private peerEntry(v: IndexValue): PeerEntry {
+    const sameTracker = v.tracker.id === this.self.id;
+    return v.chunks
+      ? { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker, chunks: v.chunks }
+      : { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker };
   }
 
   private send(s: Session, msg: ServerMessage): void {
