@@ -1,11 +1,13 @@
 // Cache-hit throughput of one Reef seed proxy vs nginx proxy_cache, both on loopback, same origin, same wrk load.
 // nginx is configured equivalently: one worker process (the seed is one Node process), an on-disk proxy_cache
 // on a temp dir, access log off, keep-alive to clients. Both caches are warmed first, so only hits are measured.
-// Writes bench/results/proxy.md.
+// Beside them, the ceiling for one Node process here: a bare node:http server answering the same bytes with the
+// same header lines the seed sent, doing nothing else. CPU time per request is measured for all three (less
+// sensitive than req/s to other load on the machine). Writes bench/results/proxy.md.
 //
-//   npx tsx bench/proxy.ts [--duration 8] [--connections 50] [--threads 1]
+//   npx tsx bench/proxy.ts [--duration 8] [--connections 50] [--threads 1] [--runs 2]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ const opt = (name: string, dflt: number) => {
 const DURATION_S = Math.min(opt('duration', 8), 60);
 const CONNECTIONS = Math.min(opt('connections', 50), 1000);
 const THREADS = Math.min(opt('threads', 1), 4);
+const RUNS = Math.min(opt('runs', 2), 5);
 const ZONE = 'reef.bench';
 const SIZES = [
   { name: '4 KiB', path: '/obj-4k', bytes: 4 * 1024 },
@@ -36,12 +39,12 @@ function need(cmd: string): void {
   }
 }
 
-function get(port: number, host: string, path: string): Promise<{ status: number; xcache: string; len: number }> {
+function get(port: number, host: string, path: string): Promise<{ status: number; xcache: string; len: number; rawHeaders: string[] }> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
       let len = 0;
       res.on('data', (b: Buffer) => (len += b.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, xcache: String(res.headers['x-cache'] ?? res.headers['x-cache-status'] ?? ''), len }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, xcache: String(res.headers['x-cache'] ?? res.headers['x-cache-status'] ?? ''), len, rawHeaders: res.rawHeaders }));
     })
       .on('error', reject)
       .end();
@@ -52,6 +55,20 @@ interface WrkResult {
   rps: number;
   p99Ms: number;
   errors: number;
+  requests: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (nginx's worker). */
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Runs wrk and the CPU time `cpu()` reports for the server under load meanwhile, in µs per request. */
+async function measure(cpu: () => number, port: number, host: string, path: string): Promise<WrkResult & { cpuUsPerReq: number }> {
+  const before = cpu();
+  const r = await wrk(port, host, path);
+  return { ...r, cpuUsPerReq: ((cpu() - before) * 1e6) / r.requests };
 }
 
 function toMs(v: string): number {
@@ -78,7 +95,8 @@ async function wrk(port: number, host: string, path: string): Promise<WrkResult>
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
   const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p99Ms: toMs(p99), errors };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  return { rps, p99Ms: toMs(p99), errors, requests };
 }
 
 /** A loopback port nothing listens on right now (asked of the kernel, so it cannot be the origin's or the seed's). */
@@ -155,7 +173,21 @@ http {
       await new Promise((r) => setTimeout(r, 50));
     }
     const reefHost = `localhost.${originPort}.${ZONE}`;
-    const rows: Array<Array<string | number>> = [];
+    const nginxWorker = Number(spawnSync('pgrep', ['-P', String(nginx.pid)]).stdout.toString().trim().split('\n')[0]);
+    if (!nginxWorker) throw new Error('nginx worker process not found');
+    const selfCpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    // The bare server: the header lines of the seed's own hit response (Node adds Connection/Keep-Alive itself).
+    const bareLines = new Map<string, string[]>();
+    const bare = createServer((req, res) => {
+      const body = bodies.get(req.url ?? '')!;
+      res.writeHead(200, bareLines.get(req.url ?? '')!);
+      res.end(body);
+    });
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    const barePort = (bare.address() as AddressInfo).port;
     for (const s of SIZES) {
       // warm both caches, then check that a request is a hit of the right length
       for (let i = 0; i < 3; i++) {
@@ -165,19 +197,43 @@ http {
       const rc = await get(seed.port, reefHost, s.path);
       const nc = await get(nginxPort, 'origin', s.path);
       if (rc.xcache !== 'HIT' || nc.xcache !== 'HIT' || rc.len !== s.bytes || nc.len !== s.bytes) throw new Error(`warm-up failed: reef ${JSON.stringify(rc)} nginx ${JSON.stringify(nc)}`);
-      const n = await wrk(nginxPort, 'origin', s.path);
-      const r = await wrk(seed.port, reefHost, s.path);
-      console.log(`${s.name}: reef ${r.rps.toFixed(0)} req/s p99 ${r.p99Ms.toFixed(2)} ms | nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99Ms.toFixed(2)} ms | ratio ${(r.rps / n.rps).toFixed(2)}x`);
-      rows.push([s.name, r.rps.toFixed(0), n.rps.toFixed(0), `**${(r.rps / n.rps).toFixed(2)}×**`, r.p99Ms.toFixed(2), n.p99Ms.toFixed(2), (n.p99Ms / r.p99Ms).toFixed(2) + '×', `${r.errors}/${n.errors}`]);
+      const lines: string[] = [];
+      for (let i = 0; i < rc.rawHeaders.length; i += 2) {
+        const name = rc.rawHeaders[i].toLowerCase();
+        if (name !== 'connection' && name !== 'keep-alive') lines.push(name, rc.rawHeaders[i + 1]);
+      }
+      bareLines.set(s.path, lines);
     }
+    const rows: Array<Array<string | number>> = [];
+    const cpuRows: Array<Array<string | number>> = [];
+    const loads: string[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      for (const s of SIZES) {
+        const n = await measure(() => procCpuSeconds(nginxWorker), nginxPort, 'origin', s.path);
+        const r = await measure(selfCpu, seed.port, reefHost, s.path);
+        const b = await measure(selfCpu, barePort, 'bare', s.path);
+        console.log(
+          `run ${run} ${s.name}: reef ${r.rps.toFixed(0)} req/s (${r.cpuUsPerReq.toFixed(1)} µs CPU/req) | bare Node ${b.rps.toFixed(0)} (${b.cpuUsPerReq.toFixed(1)}) | ` +
+            `nginx ${n.rps.toFixed(0)} (${n.cpuUsPerReq.toFixed(1)}) | reef/nginx ${(r.rps / n.rps).toFixed(2)}x, bare/nginx ${(b.rps / n.rps).toFixed(2)}x`,
+        );
+        rows.push([run, s.name, r.rps.toFixed(0), b.rps.toFixed(0), n.rps.toFixed(0), `**${(r.rps / n.rps).toFixed(2)}×**`, `${(b.rps / n.rps).toFixed(2)}×`, `${(r.rps / b.rps).toFixed(2)}×`, r.p99Ms.toFixed(2), b.p99Ms.toFixed(2), n.p99Ms.toFixed(2), `${r.errors}/${b.errors}/${n.errors}`]);
+        cpuRows.push([run, s.name, r.cpuUsPerReq.toFixed(1), b.cpuUsPerReq.toFixed(1), n.cpuUsPerReq.toFixed(1), `${(n.cpuUsPerReq / r.cpuUsPerReq).toFixed(2)}×`, `${(n.cpuUsPerReq / b.cpuUsPerReq).toFixed(2)}×`]);
+      }
+      loads.push(`run ${run}: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    }
+    bare.close();
     const stats = seed.proxy.stats();
     const text =
       `# Proxy cache hits: Reef seed vs nginx proxy_cache\n\n` +
       `\`npx tsx bench/proxy.ts\` — wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION_S}s on loopback, ${new Date().toISOString().slice(0, 10)}, ` +
       `${(await import('node:os')).cpus().length} cores, Node ${process.version}, nginx one worker with an on-disk proxy_cache. ` +
-      `Throughput ratio = Reef req/s ÷ nginx req/s (goal ≥ 0.5×); p99 ratio = nginx p99 ÷ Reef p99 (above 1 means Reef is faster).\n\n` +
-      table(['object', 'Reef req/s', 'nginx req/s', 'throughput ratio', 'Reef p99 ms', 'nginx p99 ms', 'p99 ratio', 'errors reef/nginx'], rows) +
-      `\nLoad average when the run ended: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} — other work on the machine skews both sides; compare ratios within one run only.\n` +
+      `"bare Node" is the ceiling for one Node process here: a node:http server that answers the same bytes with the same header lines ` +
+      `the seed sent and does nothing else. Throughput ratio = req/s ÷ nginx req/s (goal ≥ 0.5× for Reef).\n\n` +
+      table(['run', 'object', 'Reef req/s', 'bare Node req/s', 'nginx req/s', 'Reef ÷ nginx', 'bare Node ÷ nginx', 'Reef ÷ bare Node', 'Reef p99 ms', 'bare p99 ms', 'nginx p99 ms', 'errors reef/bare/nginx'], rows) +
+      `\nCPU time per request of the serving process (user + system; nginx: its worker, from /proc), and nginx's ÷ the other's — ` +
+      `the throughput ratio each would reach if CPU were the only limit:\n\n` +
+      table(['run', 'object', 'Reef µs/req', 'bare Node µs/req', 'nginx µs/req', 'Reef vs nginx', 'bare Node vs nginx'], cpuRows) +
+      `\nLoad average after each run: ${loads.join('; ')} — other work on the machine skews all sides; compare within one run only.\n` +
       `\nReef served ${stats.hits} hits and went to the origin ${stats.originFetches} times in this run. ` +
       `wrk, nginx and the seed share the machine's cores.\n`;
     writeResult(new URL('./results/proxy.md', import.meta.url).pathname, text);

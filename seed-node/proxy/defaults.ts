@@ -39,8 +39,9 @@ export const PROXY_DEFAULTS = {
   slowClientMs: 30 * SECOND_MS,
   /** Via entries tolerated on an incoming request before it is refused as a loop. */
   maxViaHops: 4,
-  /** Objects up to this size are also kept in memory after first use; the memory cache is bounded in total. */
-  memoryObjectMaxBytes: 64 * 1024,
+  /** The hot set: objects up to this size are also kept in memory after first use (a 1 MiB hit then costs no
+   * file read); the memory cache is bounded in total. */
+  memoryObjectMaxBytes: 2 * MIB,
   memoryCacheBytes: 64 * MIB,
 };
 

@@ -5,11 +5,12 @@ import { PEER_FETCH_PATH, PEER_HEADER, type ProxyLimits } from './defaults';
 import { asProxyError, ProxyError } from './errors';
 import type { Fetcher } from './fetcher';
 import type { CacheSource, Flight } from './flight';
-import { hostOfHeader, isUnderZone, parseOriginName } from './host-name';
+import { hostOfHeader, isUnderZone } from './host-name';
 import type { QuotaTable } from './quotas';
-import { clientHeaders, sendError, serveStored, streamFlight } from './respond';
+import { RequestTargets, type ResolvedTarget } from './request-target';
+import { clientHeaders, sendError, serveStored, streamFlight, type OnBytes } from './respond';
 import type { Counters } from './stats';
-import type { ObjectStore } from './store';
+import type { ObjectStore, StoredObject } from './store';
 import type { Clock } from '../../shared/clock';
 
 export interface HandlerDeps {
@@ -40,15 +41,52 @@ export function claims(req: IncomingMessage, zone: string): boolean {
 
 export class RequestHandler {
   private readonly viaToken: string;
+  private readonly ownViaAlone: string;
+  private readonly targets: RequestTargets;
 
   constructor(private readonly d: HandlerDeps) {
     this.viaToken = `reef-${d.selfId}`;
+    this.ownViaAlone = `1.1 ${this.viaToken}`;
+    this.targets = new RequestTargets(d.zone, d.allowHttpOrigins);
   }
 
+  /** Cache hits are answered synchronously, without a promise; everything else goes on in miss(). */
   handle(req: IncomingMessage, res: ServerResponse): void {
     this.d.counters.requests++;
+    let r!: ResolvedTarget;
+    let obj: StoredObject | undefined;
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new ProxyError('method-not-allowed', 'only GET and HEAD');
+      this.checkVia(req);
+      if (isPeerFetch(req)) {
+        this.guardSlowClient(res);
+        this.servePeer(req, res).catch((e) => this.fail(res, asProxyError(e)));
+        return;
+      }
+      r = this.targets.resolve(req.headers.host, req.url ?? '/');
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      this.checkQuotas(ip, r.site);
+      const now = this.d.clock.now();
+      obj = this.d.store.lookup(r.url, req.headers);
+      if (obj && obj.freshUntil > now) {
+        this.d.counters.hits++;
+        serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, this.ownVia(req.headers.via), false, this.charge(ip, r.site));
+        // A hit the kernel took whole needs no slow-reader timer (arming one per request costs a timer each).
+        if (!res.writableEnded || (res.socket?.writableLength ?? 0) > 0) this.guardSlowClient(res);
+        return;
+      }
+    } catch (e) {
+      this.guardSlowClient(res);
+      this.fail(res, asProxyError(e));
+      return;
+    }
+    this.guardSlowClient(res);
+    this.miss(req, res, r, obj).catch((e) => this.fail(res, asProxyError(e)));
+  }
+
+  /** A client whose socket takes nothing for slowClientMs is cut off, so it cannot pin a response's memory. */
+  private guardSlowClient(res: ServerResponse): void {
     res.setTimeout(this.d.limits.slowClientMs, () => res.destroy());
-    this.route(req, res).catch((e) => this.fail(res, asProxyError(e)));
   }
 
   private fail(res: ServerResponse, err: ProxyError): void {
@@ -58,8 +96,9 @@ export class RequestHandler {
   }
 
   private ownVia(incoming: string | string[] | undefined): string {
+    if (incoming === undefined) return this.ownViaAlone;
     const prior = Array.isArray(incoming) ? incoming.join(', ') : incoming;
-    return prior ? `${prior}, 1.1 ${this.viaToken}` : `1.1 ${this.viaToken}`;
+    return prior ? `${prior}, ${this.ownViaAlone}` : this.ownViaAlone;
   }
 
   private checkVia(req: IncomingMessage): void {
@@ -71,68 +110,44 @@ export class RequestHandler {
       throw new ProxyError('loop-detected', `request already passed through ${hops.length} proxies (Via: ${text.slice(0, 200)})`);
   }
 
-  private target(req: IncomingMessage): { t: OriginTarget; requestTarget: string } {
-    let host = hostOfHeader(req.headers.host);
-    let requestTarget = req.url ?? '/';
-    if (!requestTarget.startsWith('/')) {
-      let abs: URL;
-      try {
-        abs = new URL(requestTarget);
-      } catch {
-        throw new ProxyError('open-proxy-refused', 'not a proxy: only names under the zone are served');
-      }
-      host = abs.hostname.toLowerCase();
-      requestTarget = abs.pathname + abs.search;
-      if (!isUnderZone(host, this.d.zone)) throw new ProxyError('open-proxy-refused', `not an open proxy: ${host} is not under ${this.d.zone}`);
-    }
-    const name = host === null ? null : parseOriginName(host, this.d.zone);
-    if (!name) throw new ProxyError('bad-host', `"${host}" is not <origin-host>[.<port>].${this.d.zone}`);
-    // With --allow-http-origins every port but 443 is plain HTTP (local testing); otherwise always HTTPS.
-    const scheme = this.d.allowHttpOrigins && name.port !== 443 ? 'http' : 'https';
-    return { t: { scheme, host: name.host, port: name.port ?? (scheme === 'https' ? 443 : 80) }, requestTarget };
-  }
-
   private checkQuotas(ip: string, site: string): void {
     const q = this.d.quotas;
     if (!q.clientRequests.take(ip) || !q.clientBytes.hasCredit(ip)) throw new ProxyError('client-quota', 'too many requests or bytes from this client; slow down');
     if (!q.originRequests.take(site) || !q.originBytes.hasCredit(site)) throw new ProxyError('origin-quota', `${site} is over its share of this seed`);
   }
 
-  private charge(ip: string, originHost: string): (n: number) => void {
-    return (n) => {
-      this.d.counters.bytesServed += n;
-      this.d.quotas.clientBytes.charge(ip, n);
-      this.d.quotas.originBytes.charge(originHost, n);
-    };
+  private charged(ip: string, site: string, n: number): void {
+    this.d.counters.bytesServed += n;
+    this.d.quotas.clientBytes.charge(ip, n);
+    this.d.quotas.originBytes.charge(site, n);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ProxyError('method-not-allowed', 'only GET and HEAD');
-    this.checkVia(req);
-    if (isPeerFetch(req)) return this.servePeer(req, res);
-    const { t, requestTarget } = this.target(req);
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    const site = originOf(t); // quotas are per origin (scheme, host and port)
-    this.checkQuotas(ip, site);
-    const norm = normalizedUrl(t, requestTarget);
-    if (!norm) throw new ProxyError('bad-path', 'request path cannot be normalized');
+  /** For bodies sent over time (from disk or a flight): charges each piece as it goes out. */
+  private charge(ip: string, site: string): OnBytes {
+    return (n) => this.charged(ip, site, n);
+  }
+
+  private async miss(req: IncomingMessage, res: ServerResponse, r: ResolvedTarget, stale: StoredObject | undefined): Promise<void> {
     const via = this.ownVia(req.headers.via);
-    const onBytes = this.charge(ip, site);
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const onBytes = this.charge(ip, r.site);
+    let obj = stale;
     for (let attempt = 0; ; attempt++) {
       const now = this.d.clock.now();
-      const obj = this.d.store.lookup(norm.url, req.headers);
+      if (attempt > 0) obj = this.d.store.lookup(r.url, req.headers);
       if (obj && obj.freshUntil > now) {
         this.d.counters.hits++;
-        return serveStored(req, res, this.d.store, obj, { source: 'HIT', ageMs: now - obj.storedAt + obj.initialAgeMs, via, stale: false, onBytes });
+        serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, via, false, onBytes);
+        return;
       }
       const { flight, joined } = this.d.fetcher.join({
-        url: norm.url,
-        path: norm.path,
-        hasQuery: norm.url.length > originOf(t).length + norm.path.length,
-        target: t,
-        origin: originOf(t),
-        flightKey: this.d.store.keyFor(norm.url, req.headers),
-        indexKey: indexKeyOf(norm.url),
+        url: r.url,
+        path: r.path,
+        hasQuery: r.url.length > r.site.length + r.path.length,
+        target: r.t,
+        origin: r.site,
+        flightKey: this.d.store.keyFor(r.url, req.headers),
+        indexKey: indexKeyOf(r.url),
         reqHeaders: req.headers,
         via,
         stale: obj,
@@ -153,7 +168,8 @@ export class RequestHandler {
     if (head.kind === 'stored') {
       if (!toPeer) this.d.counters.hits++;
       const ageMs = this.d.clock.now() - head.obj.storedAt + head.obj.initialAgeMs;
-      return serveStored(req, res, this.d.store, head.obj, { source: 'HIT', ageMs, via, stale: head.stale, onBytes });
+      serveStored(req, res, this.d.store, head.obj, 'HIT', ageMs, via, head.stale, onBytes);
+      return;
     }
     if (!toPeer) this.count(head.source);
     res.writeHead(head.status, clientHeaders(head.headers, head.source, head.initialAgeMs, via));
@@ -190,7 +206,10 @@ export class RequestHandler {
     this.d.counters.servedToPeers++;
     const now = this.d.clock.now();
     const obj = this.d.store.lookup(asked, req.headers);
-    if (obj && obj.freshUntil > now) return serveStored(req, res, this.d.store, obj, { source: 'HIT', ageMs: now - obj.storedAt + obj.initialAgeMs, via, stale: false, onBytes });
+    if (obj && obj.freshUntil > now) {
+      serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, via, false, onBytes);
+      return;
+    }
     const flight = this.d.fetcher.peek(this.d.store.keyFor(asked, req.headers));
     // A flight still asking other seeds is not joined: two seeds asking each other would wait for nothing.
     if (!flight || (!flight.hasHead && !flight.atOrigin)) {

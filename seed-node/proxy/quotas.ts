@@ -4,7 +4,12 @@ import type { Clock } from '../../shared/clock';
 interface Bucket {
   tokens: number;
   at: number;
+  /** When the bucket last moved to the recent end of the table. */
+  movedAt: number;
 }
+
+/** A key moves to the recent end of the table at most this often: a busy client costs a lookup, not a reinsert. */
+const MOVE_EVERY_MS = 1000;
 
 export class QuotaTable {
   private readonly buckets = new Map<string, Bucket>();
@@ -20,14 +25,20 @@ export class QuotaTable {
     const now = this.clock.now();
     let b = this.buckets.get(key);
     if (b) {
-      b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSec);
-      b.at = now;
-      this.buckets.delete(key); // re-insert: Map order is least recently seen first
+      if (now !== b.at) {
+        b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSec);
+        b.at = now;
+      }
+      if (now - b.movedAt >= MOVE_EVERY_MS) {
+        b.movedAt = now;
+        this.buckets.delete(key); // re-insert: Map order is least recently seen first
+        this.buckets.set(key, b);
+      }
     } else {
-      b = { tokens: this.burst, at: now };
+      b = { tokens: this.burst, at: now, movedAt: now };
       if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(key, b);
     }
-    this.buckets.set(key, b);
     return b;
   }
 

@@ -26,7 +26,7 @@ export function sendError(res: ServerResponse, err: ProxyError, via: string): vo
 }
 
 export function clientHeaders(h: HeaderRecord, source: CacheSource, ageMs: number, via: string): OutgoingHttpHeaders {
-  return { ...h, age: String(Math.max(0, Math.floor(ageMs / 1000))), 'x-cache': source, via };
+  return { ...h, age: ageSeconds(ageMs), 'x-cache': source, via };
 }
 
 /** A single `bytes=` range as [start, end] inclusive; null to send the whole body; 'bad' if unsatisfiable. */
@@ -49,26 +49,69 @@ function etagMatches(list: string, etag: string): boolean {
   return list.trim() === '*' || list.split(',').some((t) => bare(t) === bare(etag));
 }
 
+/** Whole-body 200 header lines per stored header record, as a flat [name, value, ...] list; the last three
+ * values (Age, X-Cache, Via) are filled in per response. Keyed by the record, which a refresh replaces. */
+const fullHeaders = new WeakMap<HeaderRecord, string[]>();
+
+function prebuilt(h: HeaderRecord, size: number): string[] {
+  let lines = fullHeaders.get(h);
+  if (!lines) {
+    lines = [];
+    for (const name of Object.keys(h)) if (name !== 'content-length') lines.push(name, h[name]);
+    lines.push('content-length', String(size), 'accept-ranges', 'bytes', 'age', '', 'x-cache', '', 'via', '');
+    fullHeaders.set(h, lines);
+  }
+  return lines;
+}
+
+function ageSeconds(ageMs: number): string {
+  return String(Math.max(0, Math.floor(ageMs / 1000)));
+}
+
+/** A stored object (or its requested range, or a 304) to the client; bytes sent are charged through onBytes. */
 export function serveStored(
   req: IncomingMessage,
   res: ServerResponse,
   store: ObjectStore,
   obj: StoredObject,
-  o: { source: CacheSource; ageMs: number; via: string; stale: boolean; onBytes: OnBytes },
+  source: CacheSource,
+  ageMs: number,
+  via: string,
+  stale: boolean,
+  onBytes: OnBytes,
 ): void {
-  const headers = clientHeaders(obj.headers, o.source, o.ageMs, o.via);
+  const rh = req.headers;
+  const mem = store.memoryBody(obj);
+  // The common hit: whole body, in memory, no conditions. The prebuilt list is written out by writeHead
+  // before anything else runs, so filling in its per-response slots is safe.
+  if (mem && !stale && rh.range === undefined && rh['if-none-match'] === undefined) {
+    const lines = prebuilt(obj.headers, obj.size);
+    const n = lines.length;
+    lines[n - 5] = ageSeconds(ageMs);
+    lines[n - 3] = source;
+    lines[n - 1] = via;
+    res.writeHead(200, lines);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.end(mem);
+    onBytes(mem.length);
+    return;
+  }
+  const headers = clientHeaders(obj.headers, source, ageMs, via);
   headers['accept-ranges'] = 'bytes';
-  if (o.stale) headers.warning = '110 - "Response is Stale"';
+  if (stale) headers.warning = '110 - "Response is Stale"';
   const etag = obj.headers.etag;
-  const inm = req.headers['if-none-match'];
+  const inm = rh['if-none-match'];
   if (etag !== undefined && typeof inm === 'string' && etagMatches(inm, etag)) {
     delete headers['content-length'];
     res.writeHead(304, headers);
     res.end();
     return;
   }
-  const ifRange = req.headers['if-range'];
-  let range = parseRange(req.headers.range, obj.size);
+  const ifRange = rh['if-range'];
+  let range = parseRange(rh.range, obj.size);
   if (range !== null && ifRange !== undefined && ifRange !== etag && ifRange !== obj.headers['last-modified']) range = null;
   if (range === 'bad') {
     delete headers['content-length'];
@@ -85,14 +128,13 @@ export function serveStored(
     res.end();
     return;
   }
-  const mem = store.memoryBody(obj);
   if (mem) {
     res.end(range ? mem.subarray(start, end + 1) : mem);
-    o.onBytes(length);
+    onBytes(length);
     return;
   }
   const file = store.stream(obj, start, end);
-  file.on('data', (b) => o.onBytes((b as Buffer).length));
+  file.on('data', (b) => onBytes((b as Buffer).length));
   file.on('error', () => res.destroy());
   res.on('close', () => file.destroy());
   file.pipe(res);

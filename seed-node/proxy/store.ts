@@ -44,7 +44,8 @@ export class ObjectStore {
   private readonly objects = new Map<string, StoredObject>(); // LRU order: least recently used first
   private readonly varyByUrl = new Map<string, string[]>();
   private readonly refs = new Map<string, number>(); // integrity -> entries using it (content is deduplicated)
-  private readonly memory = new Map<string, Buffer>();
+  /** The hot set: bodies of small objects, bounded in bytes; `used` gives an entry a second chance at eviction. */
+  private readonly memory = new Map<string, { body: Buffer; used: boolean }>();
   private memoryBytes = 0;
   private used = 0;
   private pending: Promise<unknown> = Promise.resolve();
@@ -112,8 +113,11 @@ export class ObjectStore {
 
   /** The whole body if it is in memory (loading small objects into memory on the way). */
   memoryBody(obj: StoredObject): Buffer | undefined {
-    const b = this.memory.get(obj.key);
-    if (b) return b;
+    const m = this.memory.get(obj.key);
+    if (m) {
+      m.used = true;
+      return m.body;
+    }
     if (obj.size <= this.o.memoryObjectMaxBytes) {
       readFile(obj.path).then(
         (buf) => this.objects.get(obj.key) === obj && buf.length === obj.size && this.remember(obj.key, buf),
@@ -142,12 +146,16 @@ export class ObjectStore {
 
   private remember(key: string, body: Buffer): void {
     if (body.length > this.o.memoryObjectMaxBytes || this.memory.has(key)) return;
-    this.memory.set(key, body);
+    this.memory.set(key, { body, used: false });
     this.memoryBytes += body.length;
-    for (const [k, b] of this.memory) {
+    // Oldest first; an entry used since it was last looked at moves to the back instead (CLOCK, ~LRU).
+    for (const [k, m] of this.memory) {
       if (this.memoryBytes <= this.o.memoryCacheBytes) break;
       this.memory.delete(k);
-      this.memoryBytes -= b.length;
+      if (m.used && k !== key) {
+        m.used = false;
+        this.memory.set(k, m);
+      } else this.memoryBytes -= m.body.length;
     }
   }
 
@@ -166,7 +174,7 @@ export class ObjectStore {
     const mem = this.memory.get(obj.key);
     if (mem) {
       this.memory.delete(obj.key);
-      this.memoryBytes -= mem.length;
+      this.memoryBytes -= mem.body.length;
     }
     const refs = (this.refs.get(obj.integrity) ?? 1) - 1;
     if (refs > 0) this.refs.set(obj.integrity, refs);

@@ -170,10 +170,14 @@ describe('abuse controls', () => {
     expect(net.seeds[0].proxy.stats().cacheObjects).toBe(0);
   });
 
-  it('disconnects a client that stops reading', async () => {
-    net = await createTestnet(1, { limits: { slowClientMs: 300 } });
+  it.each([
+    ['from the content file', {}],
+    ['from the in-memory hot set', { memoryObjectMaxBytes: 32 * 1024 * 1024, memoryCacheBytes: 64 * 1024 * 1024 }],
+  ])('disconnects a client that stops reading a hit %s', async (_where, limits) => {
+    net = await createTestnet(1, { limits: { slowClientMs: 300, ...limits } });
     origin.routes.set('/huge', bytes(randomBytes(30 * 1024 * 1024)));
-    await fetchVia(net.seeds[0], originHost(origin), '/huge'); // cached
+    await fetchVia(net.seeds[0], originHost(origin), '/huge');
+    while (net.seeds[0].proxy.stats().cacheObjects === 0) await new Promise((r) => setTimeout(r, 20)); // stored: the next request is a hit
     const s = connect(net.seeds[0].port, '127.0.0.1');
     s.on('error', () => {});
     s.write(`GET /huge HTTP/1.1\r\nHost: ${originHost(origin)}\r\n\r\n`);

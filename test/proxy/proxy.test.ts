@@ -37,9 +37,12 @@ describe('caching', () => {
     expect(origin.count('/a.bin')).toBe(1);
   });
 
-  it('answers range requests and If-None-Match from the cache', async () => {
-    net = await createTestnet(1);
-    const body = randomBytes(100_000, 7); // above the in-memory size: served from disk
+  it.each([
+    ['from the content file', { memoryObjectMaxBytes: 50_000 }],
+    ['from the in-memory hot set', {}],
+  ])('answers range requests and If-None-Match %s', async (_where, limits) => {
+    net = await createTestnet(1, { limits });
+    const body = randomBytes(100_000, 7);
     origin.routes.set('/r.bin', bytes(body, { etag: '"r1"' }));
     const host = originHost(origin);
     await fetchVia(net.seeds[0], host, '/r.bin');
@@ -57,7 +60,32 @@ describe('caching', () => {
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(body.length));
     expect(head.body.length).toBe(0);
+    const whole = await fetchVia(net.seeds[0], host, '/r.bin');
+    expect(whole.body.equals(body)).toBe(true);
     expect(origin.count('/r.bin')).toBe(1);
+  });
+
+  it('gives every hit its own Age, X-Cache and Via, and a Content-Length even when the origin sent none', async () => {
+    net = await createTestnet(1);
+    origin.routes.set('/chunked', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=600', age: '7' });
+      res.write('no ');
+      res.end('length');
+    });
+    const host = originHost(origin);
+    const miss = await fetchVia(net.seeds[0], host, '/chunked');
+    expect(miss.headers['content-length']).toBeUndefined();
+    const hit = await fetchVia(net.seeds[0], host, '/chunked');
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers['content-length']).toBe('9');
+    expect(Number(hit.headers.age)).toBeGreaterThanOrEqual(7); // the age it arrived with counts
+    expect(hit.headers.via).toBe('1.1 reef-seed1');
+    const relayed = await fetchVia(net.seeds[0], host, '/chunked', { headers: { via: '1.1 other-proxy' } });
+    expect(relayed.headers.via).toBe('1.1 other-proxy, 1.1 reef-seed1');
+    const again = await fetchVia(net.seeds[0], host, '/chunked');
+    expect(again.headers.via).toBe('1.1 reef-seed1');
+    expect(again.body.toString()).toBe('no length');
+    expect(origin.count('/chunked')).toBe(1);
   });
 
   it('keeps one copy per Vary value', async () => {
