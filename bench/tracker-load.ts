@@ -4,7 +4,7 @@
 // only way its WebSocket tracker hands out peers). The tracker under test runs in its own process;
 // clients are spread over load-generator worker processes. Writes bench/results/tracker-load.md.
 //
-//   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 5000,10000,20000,24000]
+//   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 5000,10000,20000,22000,24000]
 //                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
 //                                 [--cpu-prof-dir DIR]  (a CPU profile of the tracker per step)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -22,7 +22,7 @@ const opt = (name: string, dflt: string) => {
 };
 const CLIENTS = Number(opt('clients', '10000'));
 const WORKERS = Number(opt('workers', '2'));
-const RATES = opt('rates', '5000,10000,20000,24000').split(',').map(Number);
+const RATES = opt('rates', '5000,10000,20000,22000,24000').split(',').map(Number);
 const DURATION_MS = Number(opt('duration-ms', '8000'));
 const OBJECTS = Number(opt('objects', '1000'));
 const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
@@ -51,17 +51,21 @@ interface PhaseResult {
   rssMb: number;
   /** Tracker process CPU time per request, over the step and its drain: robust to a busy machine. */
   cpuUsPerOp: number;
+  /** The kernel's part of it (system time: socket reads and writes). */
+  sysUsPerOp: number;
   /** The same for the load generator (all its processes): what it takes from the tracker's cores. */
   genCpuUsPerOp: number;
+  /** 1-minute load average at the end of the step. */
+  load: number;
 }
 
-/** utime + stime of a process in seconds, from /proc (NaN where there is no /proc). */
-function cpuSeconds(pid: number | undefined): number {
+/** utime and stime of a process in seconds, from /proc (NaN where there is no /proc). */
+function cpuSeconds(pid: number | undefined): { user: number; sys: number } {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+    return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 }; // USER_HZ is 100 on Linux
   } catch {
-    return NaN;
+    return { user: NaN, sys: NaN };
   }
 }
 
@@ -126,7 +130,7 @@ async function startRig(impl: string): Promise<Rig> {
       const pending = workers.map((_, i) => next(i));
       workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
       const done = await Promise.all(pending);
-      const cpuS = cpuSeconds(server.pid) - cpu0;
+      const cpu1 = cpuSeconds(server.pid);
       if (CPU_PROF_DIR) {
         const written = new Promise<void>((r) => (profiled = r));
         server.kill('SIGUSR2');
@@ -150,10 +154,13 @@ async function startRig(impl: string): Promise<Rig> {
       const r: PhaseResult = {
         impl, ratePerSec: rate, sent, received, errors,
         throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
-        cpuUsPerOp: (cpuS * 1e6) / sent, genCpuUsPerOp: genCpuUs / sent,
+        cpuUsPerOp: ((cpu1.user - cpu0.user + cpu1.sys - cpu0.sys) * 1e6) / sent,
+        sysUsPerOp: ((cpu1.sys - cpu0.sys) * 1e6) / sent,
+        genCpuUsPerOp: genCpuUs / sent,
+        load: loadavg()[0],
       };
       rig.results.push(r);
-      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op, generator CPU ${r.genCpuUsPerOp.toFixed(1)} µs/op (load avg ${loadavg()[0].toFixed(1)})`);
+      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op (${r.sysUsPerOp.toFixed(1)} system), generator CPU ${r.genCpuUsPerOp.toFixed(1)} µs/op (load avg ${r.load.toFixed(1)})`);
       return r;
     },
     async stop() {
@@ -179,12 +186,12 @@ const rows: string[] = [];
 for (const rate of RATES) {
   const byImpl = Object.fromEntries(runs.map((r) => [r.impl, r.results.find((x) => x.ratePerSec === rate)!]));
   for (const r of Object.values(byImpl)) {
-    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpuUsPerOp, 1)} | ${fmt(1e6 / r.cpuUsPerOp, 0)} |`);
+    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpuUsPerOp, 1)} (${fmt(r.sysUsPerOp, 1)}) | ${fmt(1e6 / r.cpuUsPerOp, 0)} | ${fmt(r.genCpuUsPerOp, 1)} | ${fmt(r.load, 1)} |`);
   }
   if (byImpl.reef && byImpl.webtorrent) {
     const a = byImpl.reef;
     const b = byImpl.webtorrent;
-    rows.push(`| **reef / webtorrent** | ${rate} | ${ratio(a.throughput / b.throughput)} | ${ratio(a.p50 / b.p50)} | ${ratio(a.p99 / b.p99)} | | | ${ratio(a.rssMb / b.rssMb)} | ${ratio(a.cpuUsPerOp / b.cpuUsPerOp)} | ${ratio(b.cpuUsPerOp / a.cpuUsPerOp)} |`);
+    rows.push(`| **reef / webtorrent** | ${rate} | ${ratio(a.throughput / b.throughput)} | ${ratio(a.p50 / b.p50)} | ${ratio(a.p99 / b.p99)} | | | ${ratio(a.rssMb / b.rssMb)} | ${ratio(a.cpuUsPerOp / b.cpuUsPerOp)} | ${ratio(b.cpuUsPerOp / a.cpuUsPerOp)} | | |`);
   }
 }
 // The best Reef step that keeps p99 under 50 ms and RSS under 500 MB; met only at a measured >= 20,000 round trips/s.
@@ -200,7 +207,9 @@ Generated by \`npx tsx bench/tracker-load.ts\` on ${new Date().toISOString()}.
 Machine: ${availableParallelism()} CPU (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Tracker, and ${WORKERS} load-generator
 processes, all on this machine over 127.0.0.1 (so the generator competes with the tracker for CPU).
 Both trackers run at the same time and the steps alternate between them. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}
-(other jobs on a shared machine raise it; each step's line in the console log shows it).
+(other jobs on a shared machine raise it; the last column is the 1-minute load average after each step).
+The generator is the same for both trackers and kept cheap: raw \`net\` sockets, one WebSocket handshake per
+socket, then pre-built frames (zero mask key) and replies matched by scanning their bytes for the request id.
 
 Load: ${CLIENTS} concurrent WebSocket clients, ${OBJECTS} objects; open loop at a fixed offered rate for
 ${DURATION_MS / 1000} s per step; operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).
@@ -210,12 +219,13 @@ WebTorrent equivalent: announce {info_hash, peer_id}; a lookup is an announce ca
 the step and a 3 s grace period, divided by that time.
 "lost" = no reply within 3 s after the step (answered later, while draining). "tracker CPU µs/op" is
 the tracker process's user+system CPU time over the step and its drain divided by requests sent: it
-does not depend on how busy the machine is, and 1e6 / it estimates what one dedicated core sustains.
+does not depend on how busy the machine is, and 1e6 / it estimates what one dedicated core sustains; in
+brackets its system (kernel) part. "generator CPU µs/op" is the same for all generator processes together.
 
 ${runs.map((r) => `- ${r.impl}: ${r.connected} clients connected in ${fmt(r.connectS)} s; tracker RSS with all connected ${fmt(r.idleRssMb, 0)} MB`).join('\n')}
 
-| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB | tracker CPU µs/op | ops per tracker CPU-s |
-|---|---|---|---|---|---|---|---|---|---|
+| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB | tracker CPU µs/op (system) | ops per tracker CPU-s | generator CPU µs/op | load avg |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ${verdict}
