@@ -54,7 +54,12 @@ browser.webNavigation.onBeforeNavigate.addListener((details) => {
 
 // The engine must run to serve peers and announce what the cache holds, not only when this browser fetches.
 browser.runtime.onStartup.addListener(() => void startEngineIfConfigured());
-browser.runtime.onInstalled.addListener(() => void startEngineIfConfigured());
+browser.runtime.onInstalled.addListener((details) => {
+  void startEngineIfConfigured();
+  // Firefox installs MV3 extensions without their host permissions: show the page that asks for them.
+  if (details.reason === 'install')
+    void browser.permissions.contains({ origins: ['<all_urls>'] }).then((ok) => (ok ? undefined : browser.runtime.openOptionsPage()));
+});
 
 async function startEngineIfConfigured(): Promise<void> {
   const opts = await loadOptions();

@@ -65,3 +65,19 @@ async function onChange(ev: Event): Promise<void> {
 }
 
 void loadOptions().then(fill);
+
+// Firefox makes MV3 host permissions optional: until the user grants them Reef sees no site's requests. Chromium
+// grants them at install, so this section stays hidden there.
+const ALL_SITES: browser.Permissions.Permissions = { origins: ['<all_urls>'] };
+const siteAccess = document.getElementById('site-access')!;
+async function showSiteAccess(): Promise<void> {
+  siteAccess.hidden = await browser.permissions.contains(ALL_SITES);
+}
+document.getElementById('grant-site-access')!.addEventListener('click', () => {
+  // request() must run inside the click's gesture: no await before it.
+  void browser.permissions
+    .request(ALL_SITES)
+    .then((granted) => (status.textContent = granted ? 'Site access granted.' : 'Without site access Reef cannot serve anything.'))
+    .then(showSiteAccess);
+});
+void showSiteAccess();

@@ -74,7 +74,6 @@ export async function imagesSettled(page: Page, timeoutMs = 20_000): Promise<voi
   });
 }
 
-/** Waits until the tracker lists `count` holders of an object (a peer announced what it cached). */
 /** Holders the tracker lists for an object, polled until `done(count)` says stop (or the time is up). */
 async function watchHolders(trackerUrl: string, integrity: string, done: (count: number) => boolean, timeoutMs: number): Promise<number> {
   const c = await TrackerClient.connect(trackerUrl);
@@ -91,6 +90,7 @@ async function watchHolders(trackerUrl: string, integrity: string, done: (count:
   }
 }
 
+/** Waits until the tracker lists `count` holders of an object (a peer announced what it cached). */
 export async function waitForHolders(trackerUrl: string, integrity: string, count: number, timeoutMs = 10_000): Promise<void> {
   const seen = await watchHolders(trackerUrl, integrity, (n) => n >= count, timeoutMs);
   if (seen < count) throw new Error(`tracker never listed ${count} holder(s) of ${integrity}`);
