@@ -188,8 +188,7 @@ export class Tracker implements SignalSink {
 
   private async onAnnounce(s: Session, m: ClientMessageOf<'announce'>): Promise<void> {
     this.metrics.announces++;
-    const fresh = new Set(m.objects.map((o) => o.integrity).filter((i) => !s.objects.has(i)));
-    if (s.objects.size + fresh.size > this.cfg.maxObjectsPerPeer) {
+    if (s.objects.size + countFresh(m.objects, s.objects) > this.cfg.maxObjectsPerPeer) {
       // All or nothing, so the client never has to guess which objects made it.
       this.strike(s);
       return this.reply(s, m.id, TRACKER_ERRORS.tooManyObjects, `at most ${this.cfg.maxObjectsPerPeer} objects per peer`);
@@ -217,7 +216,7 @@ export class Tracker implements SignalSink {
       ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
     }
     this.metrics.objectsAnnounced += m.objects.length;
-    await Promise.all(ops);
+    if (ops.length > 0) await Promise.all(ops); // a re-announce of fresh entries writes nothing
     this.send(s, { type: 'announced', id: m.id, accepted: m.objects.length, total: s.objects.size });
   }
 
@@ -229,8 +228,7 @@ export class Tracker implements SignalSink {
     const scan = Math.min(values.length, this.cfg.lookupScanLimit);
     const asker = { peerId: s.peerId!, trackerId: this.self.id, cluster: s.cluster, rttMs: s.rttMs };
     const max = m.max ?? this.cfg.defaultLookupPeers;
-    // +1: the asker itself may be among the candidates and is dropped by orderPeers.
-    const peers = orderPeers(this.candidates(values, scan, max + 1), asker, max);
+    const peers = orderPeers(this.candidates(values, scan, max, s.peerId!), asker, max);
     for (const p of peers) if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
     this.send(s, { type: 'peers', id: m.id, integrity: m.integrity, peers });
   }
@@ -293,17 +291,17 @@ export class Tracker implements SignalSink {
   }
 
   /**
-   * Live, decodable index values from a random start (so equally near holders share the load).
-   * Stops early once `max` peers of this tracker are in hand: they rank first (order-peers.ts), so
-   * nothing later could be chosen. That is the common case of a standalone tracker.
+   * Live, decodable index values but the asker's, from a random start (so equally near holders
+   * share the load). Stops early once `max` peers of this tracker are in hand: they rank first
+   * (order-peers.ts), so nothing later could be chosen. That is the common case of a standalone tracker.
    */
-  private candidates(values: Uint8Array[], scan: number, max: number): PeerEntry[] {
+  private candidates(values: Uint8Array[], scan: number, max: number, asker: string): PeerEntry[] {
     const out: PeerEntry[] = [];
     const start = values.length > 0 ? Math.floor(this.random() * values.length) : 0;
     let same = 0;
     for (let i = 0; i < scan && same < max; i++) {
       const v = this.decode(values[(start + i) % values.length]);
-      if (!v) continue;
+      if (!v || v.peerId === asker) continue;
       if (v.sameTracker) {
         if (!this.byPeer.has(v.peerId)) continue; // stale: that peer left us
         same++;
@@ -402,6 +400,14 @@ function peekId(frame: string | Uint8Array): number | undefined {
   const m = /"id"\s*:\s*(\d{1,10})[,}\s]/.exec(head);
   const id = m ? Number(m[1]) : NaN;
   return id <= 2 ** 31 ? id : undefined;
+}
+
+/** Distinct objects of an announce that the session does not hold yet (a message may repeat one). */
+function countFresh(objects: readonly { integrity: string }[], held: ReadonlyMap<string, unknown>): number {
+  if (objects.length === 1) return held.has(objects[0].integrity) ? 0 : 1; // the usual case, without a Set
+  const fresh = new Set<string>();
+  for (const o of objects) if (!held.has(o.integrity)) fresh.add(o.integrity);
+  return fresh.size;
 }
 
 function sameChunks(a: ChunkBitfield | undefined, b: ChunkBitfield | undefined): boolean {
