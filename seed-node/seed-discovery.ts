@@ -35,6 +35,9 @@ export class SeedDiscovery implements SeedDirectory {
   private timer: unknown;
   private stopped = false;
   private current: StaticSeedDirectory;
+  /** Bumped when a rebuild changes what answers are made of (seeds, their addresses, ports, clusters). */
+  private generation = 0;
+  private signature = '';
 
   constructor(
     private readonly node: CoralNode,
@@ -79,7 +82,15 @@ export class SeedDiscovery implements SeedDirectory {
   }
 
   private rebuild(): StaticSeedDirectory {
-    return new StaticSeedDirectory({ self: this.selfInfo(), seeds: [...this.known.values()], liveness: this.liveness, prefixHints: this.prefixHints(), clock: this.clock });
+    const self = this.selfInfo();
+    const seeds = [...this.known.values()];
+    // RTTs and last-seen times are left out: liveness has its own version, RTT drift the cache's age bound.
+    const signature = JSON.stringify([self, ...seeds].map((x) => [x.id, x.ipv4, x.ipv6, x.httpPort, x.dnsPort, x.clusters.l1, x.clusters.l2]));
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.generation++;
+    }
+    return new StaticSeedDirectory({ self, seeds, liveness: this.liveness, prefixHints: this.prefixHints(), clock: this.clock });
   }
 
   self(): SeedInfo {
@@ -93,6 +104,12 @@ export class SeedDiscovery implements SeedDirectory {
   }
   clusterOf(ip: string): SeedClusters {
     return this.current.clusterOf(ip);
+  }
+  version(): number {
+    return this.generation + this.liveness.version();
+  }
+  localityKey(ip: string): string {
+    return this.current.localityKey(ip);
   }
 
   private async probe(c: Contact): Promise<void> {

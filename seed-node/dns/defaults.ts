@@ -39,6 +39,14 @@ export const DNS_DEFAULTS = {
   rrlSlip: 2,
   /** Directory answers are reused this long per resolver (counts against the 15 s liveness bound). */
   directoryCacheMs: 250,
+  /**
+   * Encoded replies kept per (question, resolver locality): at most this many keys, each this long
+   * (well under the 30 s record TTL; a change in the live seeds drops them at once), each with this
+   * many independently answered replies handed out in turn so load keeps spreading.
+   */
+  answerCacheEntries: 20_000,
+  answerCacheMs: 5_000,
+  answerCacheRotations: 4,
   /** Bounded tables: rate-limit buckets and verified sources kept (oldest evicted first). */
   maxTrackedSources: 100_000,
   /** TCP: idle connections are closed; at most this many at once. */

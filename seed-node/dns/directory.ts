@@ -39,4 +39,15 @@ export interface SeedDirectory {
   seedByLabel?(label: string): SeedInfo | undefined;
   /** The clusters a resolver address belongs to, as far as this seed knows (RTT probes, prefix hints). */
   clusterOf?(ip: string): SeedClusters;
+  /**
+   * Moves (any change of value) whenever the live seeds, their addresses or the prefix hints change;
+   * RTT drift is left to the answer cache's age bound. Lets the server keep encoded answers until then;
+   * without it they are kept only `directoryCacheMs`.
+   */
+  version?(): number;
+  /**
+   * Resolvers with equal keys get equal liveSeeds()/clusterOf() answers (e.g. their cluster), so they
+   * can share cached answers. Without it every resolver address is its own key.
+   */
+  localityKey?(ip: string): string;
 }

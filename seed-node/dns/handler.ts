@@ -1,13 +1,14 @@
 // Transport-agnostic request handling: bytes and a source in, bytes (or nothing) out. UDP and TCP
 // fronts share it; only the size budget and the rate limit differ between them.
-import { answerQuery, type AnswerDeps } from './answer';
+import { answerQuery, type Answer, type AnswerDeps } from './answer';
+import { AnswerCache, answerKey } from './answer-cache';
 import type { Clock } from '../../shared/clock';
 import type { DnsLimits } from './defaults';
 import { DirectoryCache } from './directory-cache';
-import { encodeAnswer, encodeHeaderOnly } from './fit';
+import { encodeAnswer, encodeHeaderOnly, encodeReusable, reuseReply, type Encoded } from './fit';
 import type { DnsRejectCode } from './errors';
 import type { Logger } from './log';
-import { intakeQuery, type DnsQuery } from './query';
+import { decodeQuery, inspectQuery, type DnsQuery, type QueryHead } from './query';
 import { SourceGuard } from './source-guard';
 import { createStats, type DnsStats } from './stats';
 import { WireWriter } from './wire';
@@ -17,18 +18,27 @@ export interface Source {
   transport: 'udp' | 'tcp';
 }
 
+const SLIP: Answer = { rcode: 'NOERROR', aa: true, answers: [], authorities: [], additionals: [], negative: false };
+const SERVFAIL: Answer = { rcode: 'SERVFAIL', aa: false, answers: [], authorities: [], additionals: [], negative: false };
+
 export class DnsHandler {
   readonly stats: DnsStats = createStats();
   private readonly writer = new WireWriter();
   private readonly guard: SourceGuard;
   private readonly limits: DnsLimits;
+  private readonly cache: AnswerCache;
+  private readonly directory: DirectoryCache;
 
   private readonly deps: AnswerDeps & { clock: Pick<Clock, 'now'>; log: Logger };
 
   constructor(deps: AnswerDeps & { clock: Pick<Clock, 'now'>; log: Logger }) {
     this.limits = deps.limits;
-    this.deps = { ...deps, directory: new DirectoryCache(deps.directory, deps.clock, deps.limits.directoryCacheMs, deps.limits.maxTrackedSources) };
+    this.directory = new DirectoryCache(deps.directory, deps.clock, deps.limits.directoryCacheMs, deps.limits.maxTrackedSources);
+    this.deps = { ...deps, directory: this.directory };
     this.guard = new SourceGuard(deps.clock, deps.limits);
+    // A directory that cannot say when it changed gets no more staleness than its memoized answers have.
+    const maxAgeMs = deps.directory.version ? deps.limits.answerCacheMs : Math.min(deps.limits.answerCacheMs, deps.limits.directoryCacheMs);
+    this.cache = new AnswerCache({ maxEntries: deps.limits.answerCacheEntries, maxAgeMs, rotations: deps.limits.answerCacheRotations });
   }
 
   handle(bytes: Uint8Array, src: Source): Buffer | null {
@@ -36,13 +46,13 @@ export class DnsHandler {
     s.received++;
     if (src.transport === 'udp') s.udpQueries++;
     else s.tcpQueries++;
-    const intake = intakeQuery(bytes, this.limits);
-    if (!intake.ok) {
-      this.countRejected(intake.code, src.ip);
-      if (intake.reply === 'drop' || (src.transport === 'udp' && this.guard.rate(src.ip) !== 'send')) return null;
-      return this.count(intake.reply, encodeHeaderOnly(this.writer, intake.id, intake.opcode, intake.reply));
+    const inspected = inspectQuery(bytes, this.limits);
+    if (!inspected.ok) {
+      this.countRejected(inspected.code, src.ip);
+      if (inspected.reply === 'drop' || (src.transport === 'udp' && this.guard.rate(src.ip) !== 'send')) return null;
+      return this.count(inspected.reply, encodeHeaderOnly(this.writer, inspected.id, inspected.opcode, inspected.reply));
     }
-    const q = intake.query;
+    const head = inspected.head;
     if (src.transport === 'tcp') this.guard.markVerified(src.ip);
     else {
       const decision = this.guard.rate(src.ip);
@@ -52,25 +62,59 @@ export class DnsHandler {
       }
       if (decision === 'slip') {
         s.slipped++;
-        return this.count('NOERROR', encodeAnswer(this.writer, q, { rcode: 'NOERROR', aa: true, answers: [], authorities: [], additionals: [], negative: false }, 0, this.limits.maxUdpResponseBytes).bytes);
+        return this.count('NOERROR', encodeAnswer(this.writer, head, SLIP, 0, this.limits.maxUdpResponseBytes).bytes);
       }
     }
-    let answer;
+    const budget = this.budget(head, src);
+    if (!head.plain || (head.edns && head.edns.version !== 0)) {
+      const q = this.decode(head, src.ip);
+      if (!q) return this.count('FORMERR', encodeHeaderOnly(this.writer, head.id, 0, 'FORMERR'));
+      const answer = this.answer(q, src.ip) ?? SERVFAIL;
+      return this.deliver(answer.rcode, encodeAnswer(this.writer, q, answer, budget, this.limits.maxUdpResponseBytes));
+    }
+    const key = answerKey(head, this.directory.localityKey?.(src.ip) ?? src.ip);
+    const version = this.directory.version?.() ?? 0;
+    const now = this.deps.clock.now();
+    let reply = this.cache.get(key, version, now);
+    if (reply) s.answerCacheHits++;
+    else {
+      s.answerCacheMisses++;
+      const q = this.decode(head, src.ip);
+      if (!q) return this.count('FORMERR', encodeHeaderOnly(this.writer, head.id, 0, 'FORMERR'));
+      const answer = this.answer(q, src.ip);
+      if (!answer) return this.deliver('SERVFAIL', encodeAnswer(this.writer, q, SERVFAIL, budget, this.limits.maxUdpResponseBytes));
+      reply = encodeReusable(this.writer, q, answer, this.limits.maxUdpResponseBytes);
+      this.cache.add(key, version, now, reply);
+    }
+    return this.deliver(reply.rcode, reuseReply(this.writer, head, reply, budget, this.limits.maxUdpResponseBytes));
+  }
+
+  private decode(head: QueryHead, ip: string): DnsQuery | null {
+    const d = decodeQuery(head);
+    if (d.ok) return d.query;
+    this.countRejected(d.code, ip);
+    return null;
+  }
+
+  /** null when the directory failed: SERVFAIL, never cached. */
+  private answer(q: DnsQuery, ip: string): Answer | null {
     try {
-      answer = answerQuery(q, src.ip, this.deps);
+      return answerQuery(q, ip, this.deps);
     } catch (err) {
       // A fault in the directory must not take the server down; the resolver will retry elsewhere.
       this.deps.log.error({ err, qname: q.name }, 'dns: answer failed');
-      answer = { rcode: 'SERVFAIL' as const, aa: false, answers: [], authorities: [], additionals: [], negative: false };
+      return null;
     }
-    const enc = encodeAnswer(this.writer, q, answer, this.budget(q, src), this.limits.maxUdpResponseBytes);
-    if (enc.truncated) s.truncated++;
-    if (enc.minimized) s.minimized++;
-    return this.count(answer.rcode, enc.bytes);
+  }
+
+  private deliver(rcode: string, enc: Encoded): Buffer {
+    if (enc.truncated) this.stats.truncated++;
+    else if (enc.minimized) this.stats.minimized++;
+    return this.count(rcode, enc.bytes);
   }
 
   /** Largest reply allowed: TCP 64 KiB; UDP the EDNS size (512 without), capped for unverified sources. */
-  private budget(q: DnsQuery, src: Source): number {
+  private budget(q: QueryHead, src: Source): number {
     if (src.transport === 'tcp') return 65_535;
     const l = this.limits;
     const udp = q.edns ? Math.max(l.plainUdpResponseBytes, Math.min(q.edns.udpPayloadSize, l.maxUdpResponseBytes)) : l.plainUdpResponseBytes;

@@ -17,11 +17,16 @@ interface Entry {
   lastSeenMs: number;
   rttMs?: number;
   failures: number;
+  /** Live as of the last version() bookkeeping (isLive() itself is always computed afresh). */
+  counted: boolean;
 }
 
 export class LivenessTracker {
   readonly opts: LivenessOptions;
   private readonly seeds = new Map<string, Entry>();
+  private changes = 0;
+  /** The earliest moment a seed counted as live may time out: version() rescans only then. */
+  private rescanAtMs = Infinity;
 
   constructor(
     private readonly clock: Pick<Clock, 'now'>,
@@ -33,14 +38,40 @@ export class LivenessTracker {
   /** A reply from `id` (a probe answer, or any index RPC reply), optionally with its round-trip time. */
   heard(id: string, rttMs?: number): void {
     const prev = this.seeds.get(id);
-    this.seeds.set(id, { lastSeenMs: this.clock.now(), rttMs: rttMs ?? prev?.rttMs, failures: 0 });
+    const now = this.clock.now();
+    if (!prev?.counted) this.changes++;
+    this.seeds.set(id, { lastSeenMs: now, rttMs: rttMs ?? prev?.rttMs, failures: 0, counted: true });
+    this.rescanAtMs = Math.min(this.rescanAtMs, now + this.opts.deadAfterMs);
   }
 
   /** A probe to `id` timed out or was refused. */
   failed(id: string): void {
     const e = this.seeds.get(id);
-    if (e) e.failures++;
-    else this.seeds.set(id, { lastSeenMs: -Infinity, failures: 1 });
+    if (!e) return void this.seeds.set(id, { lastSeenMs: -Infinity, failures: 1, counted: false });
+    e.failures++;
+    if (e.counted && e.failures >= this.opts.maxConsecutiveFailures) {
+      e.counted = false;
+      this.changes++;
+    }
+  }
+
+  /**
+   * A counter that moves whenever the set of live seeds changes — including a seed timing out in
+   * silence — so whoever caches answers built from that set knows when to drop them. O(1) per call.
+   */
+  version(): number {
+    const now = this.clock.now();
+    if (now > this.rescanAtMs) {
+      this.rescanAtMs = Infinity;
+      for (const e of this.seeds.values()) {
+        if (!e.counted) continue;
+        if (now - e.lastSeenMs > this.opts.deadAfterMs) {
+          e.counted = false;
+          this.changes++;
+        } else this.rescanAtMs = Math.min(this.rescanAtMs, e.lastSeenMs + this.opts.deadAfterMs);
+      }
+    }
+    return this.changes;
   }
 
   isLive(id: string): boolean {
@@ -59,6 +90,7 @@ export class LivenessTracker {
   }
 
   forget(id: string): void {
+    if (this.seeds.get(id)?.counted) this.changes++;
     this.seeds.delete(id);
   }
 

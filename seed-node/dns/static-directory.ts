@@ -15,6 +15,8 @@ export interface PrefixHint {
 
 export class StaticSeedDirectory implements SeedDirectory {
   private seeds: SeedInfo[];
+  /** Bumped by setSeeds(); added to the liveness tracker's counter (both only grow). */
+  private generation = 0;
   private readonly hints: Array<{ list: BlockList; clusters: SeedClusters }>;
 
   constructor(
@@ -31,6 +33,17 @@ export class StaticSeedDirectory implements SeedDirectory {
 
   setSeeds(seeds: SeedInfo[]): void {
     this.seeds = seeds.filter((s) => s.id !== this.opts.self.id);
+    this.generation++;
+  }
+
+  version(): number {
+    return this.generation + this.opts.liveness.version();
+  }
+
+  /** liveSeeds() and clusterOf() depend on the resolver only through its clusters. */
+  localityKey(ip: string): string {
+    const c = this.clusterOf(ip);
+    return JSON.stringify([c.l1 ?? null, c.l2 ?? null]);
   }
 
   self(): SeedInfo {

@@ -14,6 +14,9 @@ export type DnsStats = {
   truncated: number;
   /** Replies that fit only after dropping authority/additional records. */
   minimized: number;
+  /** Plain queries answered from the answer cache, and those answered afresh (then cached). */
+  answerCacheHits: number;
+  answerCacheMisses: number;
   responses: number;
   rcodes: Record<string, number>;
   tcpConnections: number;
@@ -23,5 +26,5 @@ export type DnsStats = {
 };
 
 export function createStats(): DnsStats {
-  return { received: 0, udpQueries: 0, tcpQueries: 0, malformed: 0, malformedByCode: {}, rateLimited: 0, slipped: 0, truncated: 0, minimized: 0, responses: 0, rcodes: {}, tcpConnections: 0, tcpRejected: 0, tcpPaused: 0 };
+  return { received: 0, udpQueries: 0, tcpQueries: 0, malformed: 0, malformedByCode: {}, rateLimited: 0, slipped: 0, truncated: 0, minimized: 0, answerCacheHits: 0, answerCacheMisses: 0, responses: 0, rcodes: {}, tcpConnections: 0, tcpRejected: 0, tcpPaused: 0 };
 }
