@@ -5,7 +5,6 @@ import { PEER_FETCH_PATH, PEER_HEADER, type ProxyLimits } from './defaults';
 import { asProxyError, ProxyError } from './errors';
 import type { Fetcher } from './fetcher';
 import type { CacheSource, Flight } from './flight';
-import { hostOfHeader, isUnderZone } from './host-name';
 import type { QuotaTable } from './quotas';
 import { RequestTargets, type ResolvedTarget } from './request-target';
 import { clientHeaders, sendError, serveStored, streamFlight, type OnBytes } from './respond';
@@ -30,15 +29,6 @@ export function isPeerFetch(req: IncomingMessage): boolean {
   return u.startsWith(PEER_FETCH_PATH + '?') && req.headers[PEER_HEADER] !== undefined;
 }
 
-/** Requests the proxy answers: names under the zone, peer fetches, and absolute-form requests (refused unless for the zone). */
-export function claims(req: IncomingMessage, zone: string): boolean {
-  if (isPeerFetch(req)) return true;
-  const host = hostOfHeader(req.headers.host);
-  if (host !== null && isUnderZone(host, zone)) return true;
-  const u = req.url ?? '/';
-  return !u.startsWith('/');
-}
-
 export class RequestHandler {
   private readonly viaToken: string;
   private readonly ownViaAlone: string;
@@ -48,6 +38,12 @@ export class RequestHandler {
     this.viaToken = `reef-${d.selfId}`;
     this.ownViaAlone = `1.1 ${this.viaToken}`;
     this.targets = new RequestTargets(d.zone, d.allowHttpOrigins);
+  }
+
+  /** Requests the proxy answers: names under the zone, peer fetches, and absolute-form requests (refused unless for the zone). */
+  claims(req: IncomingMessage): boolean {
+    const u = req.url ?? '/';
+    return !u.startsWith('/') || this.targets.underZone(req.headers.host) || isPeerFetch(req);
   }
 
   /** Cache hits are answered synchronously, without a promise; everything else goes on in miss(). */

@@ -6,7 +6,7 @@ import type { ContentIndex } from '../../tracker/content-index';
 import { Cooperation } from './cooperation';
 import { PROXY_DEFAULTS, type ProxyLimits } from './defaults';
 import { Fetcher } from './fetcher';
-import { claims, RequestHandler } from './handler';
+import { RequestHandler } from './handler';
 import type { ProxyPointer } from './index-value';
 import { silentLogger, type ProxyLogger } from './log';
 import { ManifestCache } from './manifests';
@@ -75,7 +75,7 @@ export async function createProxy(opts: ProxyOptions): Promise<Proxy> {
     },
   });
   return {
-    handles: (req) => claims(req, zone),
+    handles: (req) => handler.claims(req),
     handle: (req, res) => handler.handle(req, res),
     stats: () => ({
       ...counters,

@@ -9,9 +9,34 @@ import { freshnessMs, isStorable, parseCacheControl, storableHeaders, variantSuf
 import { decodePointer, encodePointer, type ProxyPointer } from '../../seed-node/proxy/index-value';
 import { hostOfHeader, parseOriginName } from '../../seed-node/proxy/host-name';
 import { QuotaTable } from '../../seed-node/proxy/quotas';
+import { RequestTargets } from '../../seed-node/proxy/request-target';
 import { parseRange } from '../../seed-node/proxy/respond';
 
 const Z = 'reef.example.org';
+
+describe('request targets', () => {
+  it('remembers what it resolved without changing any answer, also past its bound', () => {
+    const memo = new RequestTargets(Z, true, 8);
+    const fresh = () => new RequestTargets(Z, true);
+    const asked: Array<[string | undefined, string]> = [];
+    for (let i = 0; i < 40; i++) asked.push([`O${i % 3}.example.${8000 + (i % 5)}.${Z}`, `/p/${i % 7}/../x${i % 4}?b=1&a=${i % 2}`]);
+    asked.push([`localhost.${Z}`, '//double'], [undefined, '/x'], [`other.example.org`, '/x'], ['ignored', `http://a.b.${Z}/y`], ['ignored', 'http://evil.example/']);
+    const outcome = (t: RequestTargets, h: string | undefined, u: string) => {
+      try {
+        return t.resolve(h, u);
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    for (let round = 0; round < 3; round++)
+      for (const [h, u] of asked) expect(outcome(memo, h, u)).toEqual(outcome(fresh(), h, u));
+    expect(outcome(memo, `localhost.8000.${Z}`, '/a')).toMatchObject({ url: 'http://localhost:8000/a', site: 'http://localhost:8000' });
+    expect(outcome(memo, `localhost.${Z}`, '//double')).toBe('bad-path');
+    expect(outcome(memo, 'ignored', 'http://evil.example/')).toBe('open-proxy-refused');
+    expect(memo.underZone(`O1.example.8001.${Z}`)).toBe(true);
+    expect(memo.underZone('other.example.org')).toBe(false);
+  });
+});
 
 describe('host names', () => {
   it('reads <origin-host>[.<port>].<zone>', () => {
