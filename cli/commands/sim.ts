@@ -11,6 +11,7 @@ interface SimCliOptions {
   churn: string;
   lookups: string;
   k: string;
+  settleMinutes: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -54,6 +55,7 @@ export function registerSim(program: Command): void {
     .option('--churn <f>', 'fraction of nodes that crash mid-run (0..0.9)', '0')
     .option('--lookups <n>', 'gets to measure', '2000')
     .option('--k <n>', 'bucket size k of the simulated nodes', '8')
+    .option('--settle-minutes <m>', 'virtual minutes for clusters to settle after the last join (re-evaluation every 5)', '11')
     .option('--json', 'print one JSON object instead of a table')
     .option('--verbose', 'print per-phase progress to stderr')
     .action(async (opts: SimCliOptions) => {
@@ -62,6 +64,7 @@ export function registerSim(program: Command): void {
       const regions = intOption('regions', opts.regions, 1, 16);
       const lookups = intOption('lookups', opts.lookups, 1, 1_000_000);
       const k = intOption('k', opts.k, 2, 64);
+      const settleMinutes = intOption('settle-minutes', opts.settleMinutes, 1, 24 * 60);
       const churn = Number(opts.churn);
       if (!(churn >= 0 && churn <= 0.9)) throw new UsageError(`--churn must be a fraction in 0..0.9, got "${opts.churn}"`);
       const cpu0 = process.cpuUsage();
@@ -71,6 +74,7 @@ export function registerSim(program: Command): void {
         regions,
         churn,
         lookups,
+        settleMs: settleMinutes * 60_000,
         init: { k },
         onPhase: opts.verbose ? (p) => process.stderr.write(`${JSON.stringify(p)}\n`) : undefined,
       });
