@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { MemoryContentIndex } from '../tracker/content-index';
 import { systemClock } from '../shared/clock';
 import { startProxyServer } from '../seed-node/proxy/proxy';
-import { table, writeResult } from './support';
+import { median, table, writeResult } from './support';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -78,8 +78,8 @@ function toMs(v: string): number {
 }
 
 /** Runs wrk asynchronously: the seed under test lives in this process, so the event loop must stay free. */
-async function wrk(port: number, host: string, path: string): Promise<WrkResult> {
-  const child = spawn('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', '-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function wrk(port: number, host: string, path: string, seconds = DURATION_S): Promise<WrkResult> {
+  const child = spawn('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -97,6 +97,11 @@ async function wrk(port: number, host: string, path: string): Promise<WrkResult>
   const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
   return { rps, p99Ms: toMs(p99), errors, requests };
+}
+
+function spread(xs: number[]): string {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return `${sorted[0].toFixed(2)} / ${median(xs).toFixed(2)} / ${sorted[sorted.length - 1].toFixed(2)}×`;
 }
 
 /** A loopback port nothing listens on right now (asked of the kernel, so it cannot be the origin's or the seed's). */
@@ -203,8 +208,11 @@ http {
         if (name !== 'connection' && name !== 'keep-alive') lines.push(name, rc.rawHeaders[i + 1]);
       }
       bareLines.set(s.path, lines);
+      // Unmeasured load first, so run 1 does not include the JIT warming up the Node servers' hot paths.
+      for (const [port, host] of [[nginxPort, 'origin'], [seed.port, reefHost], [barePort, 'bare']] as const) await wrk(port, host, s.path, 2);
     }
     const rows: Array<Array<string | number>> = [];
+    const ratios = new Map<string, { reef: number[]; bare: number[] }>(SIZES.map((s) => [s.name, { reef: [], bare: [] }]));
     const cpuRows: Array<Array<string | number>> = [];
     const loads: string[] = [];
     for (let run = 1; run <= RUNS; run++) {
@@ -216,6 +224,8 @@ http {
           `run ${run} ${s.name}: reef ${r.rps.toFixed(0)} req/s (${r.cpuUsPerReq.toFixed(1)} µs CPU/req) | bare Node ${b.rps.toFixed(0)} (${b.cpuUsPerReq.toFixed(1)}) | ` +
             `nginx ${n.rps.toFixed(0)} (${n.cpuUsPerReq.toFixed(1)}) | reef/nginx ${(r.rps / n.rps).toFixed(2)}x, bare/nginx ${(b.rps / n.rps).toFixed(2)}x`,
         );
+        ratios.get(s.name)!.reef.push(r.rps / n.rps);
+        ratios.get(s.name)!.bare.push(b.rps / n.rps);
         rows.push([run, s.name, r.rps.toFixed(0), b.rps.toFixed(0), n.rps.toFixed(0), `**${(r.rps / n.rps).toFixed(2)}×**`, `${(b.rps / n.rps).toFixed(2)}×`, `${(r.rps / b.rps).toFixed(2)}×`, r.p99Ms.toFixed(2), b.p99Ms.toFixed(2), n.p99Ms.toFixed(2), `${r.errors}/${b.errors}/${n.errors}`]);
         cpuRows.push([run, s.name, r.cpuUsPerReq.toFixed(1), b.cpuUsPerReq.toFixed(1), n.cpuUsPerReq.toFixed(1), `${(n.cpuUsPerReq / r.cpuUsPerReq).toFixed(2)}×`, `${(n.cpuUsPerReq / b.cpuUsPerReq).toFixed(2)}×`]);
       }
@@ -230,6 +240,9 @@ http {
       `"bare Node" is the ceiling for one Node process here: a node:http server that answers the same bytes with the same header lines ` +
       `the seed sent and does nothing else. Throughput ratio = req/s ÷ nginx req/s (goal ≥ 0.5× for Reef).\n\n` +
       table(['run', 'object', 'Reef req/s', 'bare Node req/s', 'nginx req/s', 'Reef ÷ nginx', 'bare Node ÷ nginx', 'Reef ÷ bare Node', 'Reef p99 ms', 'bare p99 ms', 'nginx p99 ms', 'errors reef/bare/nginx'], rows) +
+      `\nOver the ${RUNS} runs (min / median / max of Reef ÷ nginx, and of bare Node ÷ nginx): ` +
+      [...ratios].map(([name, x]) => `${name}: Reef ${spread(x.reef)}, bare Node ${spread(x.bare)}`).join('; ') +
+      '.\n' +
       `\nCPU time per request of the serving process (user + system; nginx: its worker, from /proc), and nginx's ÷ the other's — ` +
       `the throughput ratio each would reach if CPU were the only limit:\n\n` +
       table(['run', 'object', 'Reef µs/req', 'bare Node µs/req', 'nginx µs/req', 'Reef vs nginx', 'bare Node vs nginx'], cpuRows) +

@@ -24,9 +24,11 @@ export interface HandlerDeps {
   quotas: { clientRequests: QuotaTable; clientBytes: QuotaTable; originRequests: QuotaTable; originBytes: QuotaTable };
 }
 
+const PEER_FETCH_PREFIX = PEER_FETCH_PATH + '?';
+
 export function isPeerFetch(req: IncomingMessage): boolean {
   const u = req.url ?? '';
-  return u.startsWith(PEER_FETCH_PATH + '?') && req.headers[PEER_HEADER] !== undefined;
+  return u.startsWith(PEER_FETCH_PREFIX) && req.headers[PEER_HEADER] !== undefined;
 }
 
 export class RequestHandler {
@@ -61,8 +63,8 @@ export class RequestHandler {
       }
       r = this.targets.resolve(req.headers.host, req.url ?? '/');
       const ip = req.socket.remoteAddress ?? 'unknown';
-      this.checkQuotas(ip, r.site);
       const now = this.d.clock.now();
+      this.checkQuotas(ip, r.site, now);
       obj = this.d.store.lookup(r.url, req.headers);
       if (obj && obj.freshUntil > now) {
         this.d.counters.hits++;
@@ -106,16 +108,17 @@ export class RequestHandler {
       throw new ProxyError('loop-detected', `request already passed through ${hops.length} proxies (Via: ${text.slice(0, 200)})`);
   }
 
-  private checkQuotas(ip: string, site: string): void {
+  private checkQuotas(ip: string, site: string, now: number): void {
     const q = this.d.quotas;
-    if (!q.clientRequests.take(ip) || !q.clientBytes.hasCredit(ip)) throw new ProxyError('client-quota', 'too many requests or bytes from this client; slow down');
-    if (!q.originRequests.take(site) || !q.originBytes.hasCredit(site)) throw new ProxyError('origin-quota', `${site} is over its share of this seed`);
+    if (!q.clientRequests.take(ip, 1, now) || !q.clientBytes.hasCredit(ip, now)) throw new ProxyError('client-quota', 'too many requests or bytes from this client; slow down');
+    if (!q.originRequests.take(site, 1, now) || !q.originBytes.hasCredit(site, now)) throw new ProxyError('origin-quota', `${site} is over its share of this seed`);
   }
 
   private charged(ip: string, site: string, n: number): void {
+    const now = this.d.clock.now();
     this.d.counters.bytesServed += n;
-    this.d.quotas.clientBytes.charge(ip, n);
-    this.d.quotas.originBytes.charge(site, n);
+    this.d.quotas.clientBytes.charge(ip, n, now);
+    this.d.quotas.originBytes.charge(site, n, now);
   }
 
   /** For bodies sent over time (from disk or a flight): charges each piece as it goes out. */

@@ -28,6 +28,8 @@ export interface StoredObject extends ObjectMeta {
   size: number;
   integrity: string;
   path: string;
+  /** When a lookup last moved it to the recent end of the LRU order (not persisted). */
+  movedAt?: number;
 }
 
 export interface StoreOptions {
@@ -39,6 +41,8 @@ export interface StoreOptions {
   log: ProxyLogger;
   onEvict: (obj: StoredObject) => void;
 }
+
+const LRU_MOVE_EVERY_MS = 1000;
 
 export class ObjectStore {
   private readonly objects = new Map<string, StoredObject>(); // LRU order: least recently used first
@@ -79,13 +83,18 @@ export class ObjectStore {
     return url + variantSuffix(this.varyByUrl.get(url) ?? [], req);
   }
 
-  /** The stored variant for this request, marked most recently used. */
+  /** The stored variant for this request, marked most recently used (to within a second: a hot object moves to
+   * the recent end of the LRU order once a second, not on every hit). */
   lookup(url: string, req: IncomingHttpHeaders): StoredObject | undefined {
     const key = this.keyFor(url, req);
     const obj = this.objects.get(key);
     if (obj) {
-      this.objects.delete(key);
-      this.objects.set(key, obj);
+      const now = this.o.clock.now();
+      if (obj.movedAt === undefined || now - obj.movedAt >= LRU_MOVE_EVERY_MS) {
+        obj.movedAt = now;
+        this.objects.delete(key);
+        this.objects.set(key, obj);
+      }
     }
     return obj;
   }
