@@ -3,12 +3,13 @@
 // and writes bench/results/dns.md. Knot is started here with a config in a temp dir and stopped.
 //   npx tsx bench/dns.ts [--seconds 10] [--rounds 3] [--clients 4]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock';
 import type { SeedInfo } from '../seed-node/dns/directory';
+import { DNS_DEFAULTS } from '../seed-node/dns/defaults';
 import { LivenessTracker } from '../seed-node/dns/liveness';
 import { startDnsServer } from '../seed-node/dns/server';
 import { StaticSeedDirectory } from '../seed-node/dns/static-directory';
@@ -27,6 +28,8 @@ const PROXIES = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'];
 
 interface PerfResult {
   qps: number;
+  /** Server CPU (user + system) per completed query, µs: less sensitive to other load than qps. */
+  cpuUsPerQuery?: number;
   sent: number;
   completed: number;
   lostPct: number;
@@ -55,6 +58,25 @@ function runDnsperf(port: number, dataFile: string): Promise<PerfResult> {
     });
   });
 }
+
+/** CPU seconds (user + system, all threads) a child process has used so far, from /proc. */
+function childCpuSec(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), here 12 and 13 after "pid (comm) "; in clock ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** dnsperf against `port`, with the server's CPU time over the run (`cpuSec` reads it). */
+async function measure(port: number, dataFile: string, cpuSec: () => number): Promise<PerfResult> {
+  const c0 = cpuSec();
+  const r = await runDnsperf(port, dataFile);
+  return { ...r, cpuUsPerQuery: ((cpuSec() - c0) * 1e6) / r.completed };
+}
+
+const ownCpuSec = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -137,6 +159,7 @@ async function startNodeEcho(port: number): Promise<ChildProcess> {
 }
 
 async function main() {
+  const loadAtStart = (await import('node:os')).loadavg()[0];
   const dir = mkdtempSync(join(tmpdir(), 'reef-dns-bench-'));
   const rnd = mulberry32(1);
   const names = Array.from({ length: NAMES }, (_, i) => `o${i}-${Math.floor(rnd() * 1e6)}.example.com.${ZONE} A`);
@@ -159,22 +182,34 @@ async function main() {
   const echo = await startNodeEcho(echoPort);
   const echoRatios: number[] = [];
   const rows: Array<Array<string | number>> = [];
-  const row = (label: string, r: PerfResult) => rows.push([label, Math.round(r.qps), r.completed, `${r.lostPct}%`, r.avgLatencyMs.toFixed(2), r.rcodes]);
+  const row = (label: string, r: PerfResult) => rows.push([label, Math.round(r.qps), r.cpuUsPerQuery?.toFixed(1) ?? '', r.completed, `${r.lostPct}%`, r.avgLatencyMs.toFixed(2), r.rcodes]);
   const ratios: number[] = [];
+  const hitShares: number[] = [];
   let knot2: PerfResult;
   process.stdout.write(`dnsperf ${SECONDS}s × ${ROUNDS} rounds, ${CLIENTS} clients, ${NAMES} distinct names\n`);
   try {
     // Interleaved rounds, so a burst of load from elsewhere on the machine hits both servers alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      const r = await runDnsperf(reef.udpPort, dataFile);
-      const k = await runDnsperf(knotPort, dataFile);
-      const e = await runDnsperf(echoPort, dataFile);
+      const before = reef.stats();
+      const r = await measure(reef.udpPort, dataFile, ownCpuSec);
+      const after = reef.stats();
+      const hits = after.answerCacheHits - before.answerCacheHits;
+      hitShares.push(hits / (hits + after.answerCacheMisses - before.answerCacheMisses));
+      const k = await measure(knotPort, dataFile, () => childCpuSec(knot.pid!));
+      const e = await measure(echoPort, dataFile, () => childCpuSec(echo.pid!));
       row(`round ${round}: Reef DNS (1 Node thread)`, r);
       row(`round ${round}: Knot DNS 3 (1 UDP worker)`, k);
       row(`round ${round}: Node dgram echo, no DNS work (ceiling)`, e);
       ratios.push(r.qps / k.qps);
       echoRatios.push(r.qps / e.qps);
       process.stdout.write(`round ${round}: reef ${Math.round(r.qps)} qps, knot ${Math.round(k.qps)} qps, echo ${Math.round(e.qps)} qps, ratio ${(r.qps / k.qps).toFixed(2)}×\n`);
+    }
+    // The miss path alone: a one-entry answer cache, so each of the 10,000 names is answered afresh.
+    const cold = await startDnsServer({ host: '127.0.0.1', port: 0, zone: ZONE, directory, limits: { rrlResponsesPerSec: 1e9, rrlBurst: 1e9, answerCacheEntries: 1 } });
+    try {
+      row('Reef DNS, every query an answer-cache miss (not in the ratio)', await measure(cold.udpPort, dataFile, ownCpuSec));
+    } finally {
+      await cold.close();
     }
   } finally {
     clearInterval(beat);
@@ -186,7 +221,7 @@ async function main() {
   const port2 = await freePort();
   const k2 = await startKnot(knot2Dir, port2, 2);
   try {
-    knot2 = await runDnsperf(port2, dataFile);
+    knot2 = await measure(port2, dataFile, () => childCpuSec(k2.pid!));
     row('Knot DNS 3 (2 UDP workers)', knot2);
   } finally {
     await stop(k2);
@@ -198,10 +233,13 @@ async function main() {
     'bench/results/dns.md',
     `# DNS: Reef authoritative server vs Knot DNS (dnsperf)\n\n` +
       `dnsperf ${SECONDS} s per run, ${ROUNDS} interleaved rounds, ${CLIENTS} clients, up to 200 outstanding, UDP on 127.0.0.1, ${NAMES} distinct \`A\` names under \`${ZONE}\`; ` +
-      `${await cpuLine()}, load average at the end ${(await import('node:os')).loadavg()[0].toFixed(1)} (the machine is shared). ` +
+      `${await cpuLine()}, load average ${loadAtStart.toFixed(1)} at the start and ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end (the machine is shared). ` +
       `Reef answers 4 of 8 live proxies (shuffled, near-enough set); Knot serves a static wildcard with the same 4 A records.` +
-      ` The Reef per-source rate limit is lifted for the run (dnsperf is one source address).\n\n` +
-      table(['run', 'queries/s', 'completed', 'lost', 'avg latency ms', 'rcodes'], rows) +
+      ` The Reef per-source rate limit is lifted for the run (dnsperf is one source address).` +
+      ` Reef keeps encoded answers per (question, resolver locality) for up to ${DNS_DEFAULTS.answerCacheMs / 1000} s, ${DNS_DEFAULTS.answerCacheRotations} rotations each` +
+      ` (like Knot, which also answers from prepared data); share of Reef queries answered from that cache per round: ${hitShares.map((h) => `${(100 * h).toFixed(0)}%`).join(', ')}.` +
+      ` Server CPU is user + system time of the server process over the run (Reef: the bench process, which hosts it) per completed query.\n\n` +
+      table(['run', 'queries/s', 'server CPU µs/query', 'completed', 'lost', 'avg latency ms', 'rcodes'], rows) +
       `\n**Median ratio Reef / Knot (1 UDP worker, one core each): ${ratio.toFixed(2)}×** (per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}). Goal ≥ 0.3×.\n` +
       `\nReef / Node dgram echo (the same process model doing no DNS work at all): ${median(echoRatios).toFixed(2)}× — the rest of the gap to Knot is Node's one-syscall-per-datagram UDP path (no recvmmsg/sendmmsg).\n`,
   );

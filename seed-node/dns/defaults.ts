@@ -45,7 +45,7 @@ export const DNS_DEFAULTS = {
    * many independently answered replies handed out in turn so load keeps spreading.
    */
   answerCacheEntries: 20_000,
-  answerCacheMs: 5_000,
+  answerCacheMs: 10_000,
   answerCacheRotations: 4,
   /** Bounded tables: rate-limit buckets and verified sources kept (oldest evicted first). */
   maxTrackedSources: 100_000,

@@ -11,10 +11,24 @@ interface Bucket {
   limited: number;
 }
 
+/** The rate-limited unit: an IPv4 address as is (no allocation), an IPv6 address's /64. */
 export function sourceKey(ip: string): string {
   if (!ip.includes(':')) return ip;
   if (ip.startsWith('::ffff:') && ip.includes('.')) return ip.slice(7);
-  return ip.split(':').slice(0, 4).join(':');
+  const gap = ip.indexOf('::');
+  if (gap < 0) return ip.slice(0, nthIndexOf(ip, ':', 4));
+  // Compressed ("2001:db8::1"): expand the zero run, or every host in 2001:db8::/64 is its own key.
+  const head = gap === 0 ? [] : ip.slice(0, gap).split(':');
+  const tail = gap + 2 === ip.length ? [] : ip.slice(gap + 2).split(':');
+  const tailGroups = tail.length + (tail.length > 0 && tail[tail.length - 1].includes('.') ? 1 : 0);
+  const groups = [...head, ...Array<string>(Math.max(0, 8 - head.length - tailGroups)).fill('0'), ...tail];
+  return groups.slice(0, 4).join(':');
+}
+
+function nthIndexOf(s: string, c: string, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = s.indexOf(c, at + 1);
+  return at;
 }
 
 export class SourceGuard {
