@@ -25,14 +25,35 @@ function mapKey(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
+/**
+ * FNV-1a of a value's bytes. Entries are found by it and then compared byte for byte: a number key
+ * costs no per-value string (a tracker holds one value per announced object).
+ */
+export function hashBytes(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h >>> 1; // 31 bits: a small integer to V8
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 interface Entry {
   value: Uint8Array;
   expiresAt: number;
+  /** The next value whose bytes hash the same (rare). */
+  next: Entry | null;
 }
 
 /** The values under one key, with the array `get` returns cached until membership changes. */
 interface Slot {
-  entries: Map<string, Entry>;
+  /** Chains of entries by hashBytes(value), in insertion order of each chain's first entry. */
+  entries: Map<number, Entry>;
+  count: number;
   list: Uint8Array[] | null;
   /** A lower bound on the earliest expiry: until then the cached list is known to be live. */
   firstExpiryAt: number;
@@ -54,19 +75,27 @@ export class MemoryContentIndex implements ContentIndex {
   async put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void> {
     const k = mapKey(key);
     let slot = this.table.get(k);
-    if (!slot) this.table.set(k, (slot = { entries: new Map(), list: null, firstExpiryAt: Infinity }));
-    const vk = mapKey(value);
+    if (!slot) this.table.set(k, (slot = { entries: new Map(), count: 0, list: null, firstExpiryAt: Infinity }));
+    const h = hashBytes(value);
     const expiresAt = this.clock.now() + ttlMs;
-    const old = slot.entries.get(vk);
-    if (old) {
-      // A refresh: membership is unchanged, so the cached list stays valid.
-      old.expiresAt = expiresAt;
-      slot.firstExpiryAt = Math.min(slot.firstExpiryAt, expiresAt); // a shorter TTL may expire first
-      return;
+    const head = slot.entries.get(h);
+    let last: Entry | null = null;
+    for (let e = head ?? null; e; e = e.next) {
+      if (sameBytes(e.value, value)) {
+        // A refresh: membership is unchanged, so the cached list stays valid.
+        e.expiresAt = expiresAt;
+        slot.firstExpiryAt = Math.min(slot.firstExpiryAt, expiresAt); // a shorter TTL may expire first
+        return;
+      }
+      last = e;
     }
-    const evict = slot.entries.size >= this.opts.maxValuesPerKey;
-    if (evict) slot.entries.delete(slot.entries.keys().next().value!);
-    slot.entries.set(vk, { value, expiresAt });
+    const evict = slot.count >= this.opts.maxValuesPerKey;
+    if (evict) this.unlinkOldest(slot);
+    const entry: Entry = { value, expiresAt, next: null };
+    // The chain may just have lost its head to the eviction: look it up again.
+    if (last && slot.entries.get(h)) last.next = entry;
+    else slot.entries.set(h, entry);
+    slot.count++;
     // Growing the set keeps the cached list valid by appending; an eviction forces a rebuild.
     if (evict) slot.list = null;
     else slot.list?.push(value);
@@ -86,16 +115,29 @@ export class MemoryContentIndex implements ContentIndex {
   async remove(key: Uint8Array, value: Uint8Array): Promise<void> {
     const k = mapKey(key);
     const slot = this.table.get(k);
-    if (!slot || !slot.entries.delete(mapKey(value))) return;
-    slot.list = null;
-    if (slot.entries.size === 0) this.table.delete(k);
+    if (!slot) return;
+    const h = hashBytes(value);
+    let prev: Entry | null = null;
+    for (let e = slot.entries.get(h) ?? null; e; prev = e, e = e.next) {
+      if (!sameBytes(e.value, value)) continue;
+      unlink(slot, h, prev, e);
+      slot.list = null;
+      if (slot.count === 0) this.table.delete(k);
+      return;
+    }
   }
 
   /** Number of live keys and values (for metrics and tests). */
   size(): { keys: number; values: number } {
     let n = 0;
-    for (const slot of this.table.values()) n += slot.entries.size;
+    for (const slot of this.table.values()) n += slot.count;
     return { keys: this.table.size, values: n };
+  }
+
+  /** Drops the first entry of the oldest chain (with no hash collision: the oldest value). */
+  private unlinkOldest(slot: Slot): void {
+    const [h, head] = slot.entries.entries().next().value!;
+    unlink(slot, h, null, head);
   }
 
   sweep(): void {
@@ -107,16 +149,20 @@ export class MemoryContentIndex implements ContentIndex {
   private prune(k: string, slot: Slot, now: number): void {
     const list: Uint8Array[] = [];
     let first = Infinity;
-    for (const [vk, e] of slot.entries) {
-      if (e.expiresAt <= now) slot.entries.delete(vk);
-      else {
-        list.push(e.value);
-        first = Math.min(first, e.expiresAt);
+    for (const [h, head] of slot.entries) {
+      let prev: Entry | null = null;
+      for (let e: Entry | null = head; e; e = e.next) {
+        if (e.expiresAt <= now) unlink(slot, h, prev, e);
+        else {
+          list.push(e.value);
+          first = Math.min(first, e.expiresAt);
+          prev = e;
+        }
       }
     }
     slot.list = list;
     slot.firstExpiryAt = first;
-    if (slot.entries.size === 0) this.table.delete(k);
+    if (slot.count === 0) this.table.delete(k);
   }
 
   close(): void {
@@ -130,4 +176,12 @@ export class MemoryContentIndex implements ContentIndex {
       this.schedule();
     }, this.opts.sweepEveryMs);
   }
+}
+
+/** Takes `e` (preceded by `prev` in its chain, or the head) out of the slot. */
+function unlink(slot: Slot, h: number, prev: Entry | null, e: Entry): void {
+  if (prev) prev.next = e.next;
+  else if (e.next) slot.entries.set(h, e.next);
+  else slot.entries.delete(h);
+  slot.count--;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock';
-import { MemoryContentIndex } from '../../tracker/content-index';
+import { hashBytes, MemoryContentIndex } from '../../tracker/content-index';
 
 const k = (n: number) => new Uint8Array(20).fill(n);
 const v = (s: string) => new TextEncoder().encode(s);
@@ -41,6 +41,36 @@ describe('MemoryContentIndex', () => {
     const idx = new MemoryContentIndex(new ManualClock(), { maxValuesPerKey: 3 });
     for (const s of ['1', '2', '3', '4']) await idx.put(k(1), v(s), 1000);
     expect(texts(await idx.get(k(1)))).toEqual(['2', '3', '4']);
+    idx.close();
+  });
+
+  it('keeps values whose bytes hash alike apart (put, refresh, remove, evict)', async () => {
+    // Two different 8-byte values with the same 31-bit hash: a birthday search finds one in ~10^5 tries.
+    const seen = new Map<number, Uint8Array>();
+    let pair: [Uint8Array, Uint8Array] | null = null;
+    for (let i = 1; !pair && i < 2_000_000; i++) {
+      const b = new Uint8Array(new Uint32Array([i, Math.imul(i, 0x9e3779b9)]).buffer);
+      const other = seen.get(hashBytes(b));
+      if (other) pair = [other, b];
+      else seen.set(hashBytes(b), b);
+    }
+    if (!pair) throw new Error('no hash collision found');
+    const [a, b] = pair;
+    const clock = new ManualClock();
+    const idx = new MemoryContentIndex(clock, { maxValuesPerKey: 2 });
+    await idx.put(k(1), a, 100);
+    await idx.put(k(1), b, 1000);
+    expect(await idx.get(k(1))).toEqual([a, b]);
+    await idx.put(k(1), Uint8Array.from(a), 1000); // equal bytes, another array: a refresh
+    expect(idx.size().values).toBe(2);
+    clock.advance(500);
+    expect(await idx.get(k(1))).toEqual([a, b]);
+    await idx.remove(k(1), Uint8Array.from(a));
+    expect(await idx.get(k(1))).toEqual([b]);
+    await idx.put(k(1), a, 1000);
+    await idx.put(k(1), v('third'), 1000); // over the cap: the oldest (b) makes room
+    expect(texts(await idx.get(k(1)))).toEqual(texts([a, v('third')]));
+    expect(idx.size()).toEqual({ keys: 1, values: 2 });
     idx.close();
   });
 });
