@@ -47,9 +47,11 @@ export function encodeReusable(w: WireWriter, q: Query, a: Answer, ednsPayloadBy
  * A cached reply for another query with the same key: a copy with this query's id, RD bit and question
  * bytes (the names are equal but for case; echoing them keeps the resolver's 0x20 case mix).
  */
-export function reuseReply(w: WireWriter, q: QueryHead, r: ReusableReply, budgetBytes: number, ednsPayloadBytes: number): Encoded {
+export function reuseReply(w: WireWriter, q: QueryHead, r: ReusableReply, budgetBytes: number, ednsPayloadBytes: number, encodedForThisQuery = false): Encoded {
   const fits = r.full.length <= budgetBytes ? r.full : r.minimal && r.minimal.length <= budgetBytes ? r.minimal : null;
   if (!fits) return { bytes: encodeLevel(w, q, { rcode: r.rcode, aa: r.aa, answers: [], authorities: [], additionals: [], negative: false }, TRUNCATED, ednsPayloadBytes), truncated: true, minimized: true };
+  // The query that filled the entry is sent the cached bytes themselves (nothing ever writes to them).
+  if (encodedForThisQuery) return { bytes: fits, truncated: false, minimized: fits !== r.full };
   const out = Buffer.allocUnsafe(fits.length);
   fits.copy(out);
   out.writeUInt16BE(q.id, 0);

@@ -75,18 +75,19 @@ export class DnsHandler {
     const key = answerKey(head, this.directory.localityKey?.(src.ip) ?? src.ip);
     const version = this.directory.version?.() ?? 0;
     const now = this.deps.clock.now();
-    let reply = this.cache.get(key, version, now);
-    if (reply) s.answerCacheHits++;
-    else {
-      s.answerCacheMisses++;
-      const q = this.decode(head, src.ip);
-      if (!q) return this.count('FORMERR', encodeHeaderOnly(this.writer, head.id, 0, 'FORMERR'));
-      const answer = this.answer(q, src.ip);
-      if (!answer) return this.deliver('SERVFAIL', encodeAnswer(this.writer, q, SERVFAIL, budget, this.limits.maxUdpResponseBytes));
-      reply = encodeReusable(this.writer, q, answer, this.limits.maxUdpResponseBytes);
-      this.cache.add(key, version, now, reply);
+    const cached = this.cache.get(key, version, now);
+    if (cached) {
+      s.answerCacheHits++;
+      return this.deliver(cached.rcode, reuseReply(this.writer, head, cached, budget, this.limits.maxUdpResponseBytes));
     }
-    return this.deliver(reply.rcode, reuseReply(this.writer, head, reply, budget, this.limits.maxUdpResponseBytes));
+    s.answerCacheMisses++;
+    const q = this.decode(head, src.ip);
+    if (!q) return this.count('FORMERR', encodeHeaderOnly(this.writer, head.id, 0, 'FORMERR'));
+    const answer = this.answer(q, src.ip);
+    if (!answer) return this.deliver('SERVFAIL', encodeAnswer(this.writer, q, SERVFAIL, budget, this.limits.maxUdpResponseBytes));
+    const reply = encodeReusable(this.writer, q, answer, this.limits.maxUdpResponseBytes);
+    this.cache.add(key, version, now, reply);
+    return this.deliver(reply.rcode, reuseReply(this.writer, head, reply, budget, this.limits.maxUdpResponseBytes, true));
   }
 
   private decode(head: QueryHead, ip: string): DnsQuery | null {
