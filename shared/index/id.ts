@@ -19,9 +19,35 @@ export function hexToId(hex: string): NodeId | null {
   return out;
 }
 
-/** A compact string key for maps (one char per byte). */
+/** A compact string key for maps (one char per byte); made once per interned id. */
 export function idKey(id: Uint8Array): string {
-  return String.fromCharCode.apply(null, id as unknown as number[]);
+  return internedKeys.get(id) ?? String.fromCharCode.apply(null, id as unknown as number[]);
+}
+
+// Node ids read from packets, one shared copy each. Every packet names its sender and replies name
+// up to k contacts, mostly nodes this process already knows: a simulator's thousands of routing
+// tables then share ids (and their map keys) instead of each keeping copies, which also spares the
+// young generation from promoting them. Bounded: past MAX_INTERNED the table starts over.
+const MAX_INTERNED = 1 << 17;
+const interned = new Map<number, Uint8Array>(); // by the id's first 30 bits
+const internedKeys = new WeakMap<Uint8Array, string>();
+
+/** The shared copy of the id in buf[at, at + 20) (a fresh one if another id holds its slot). */
+export function internId(buf: Uint8Array, at: number): NodeId {
+  const slot = (buf[at] << 22) | (buf[at + 1] << 14) | (buf[at + 2] << 6) | (buf[at + 3] >> 2);
+  const hit = interned.get(slot);
+  if (hit) {
+    let i = 0;
+    while (i < ID_BYTES && hit[i] === buf[at + i]) i++;
+    if (i === ID_BYTES) return hit;
+  }
+  const id = buf.slice(at, at + ID_BYTES);
+  if (!hit) {
+    if (interned.size >= MAX_INTERNED) interned.clear();
+    interned.set(slot, id);
+    internedKeys.set(id, String.fromCharCode.apply(null, id as unknown as number[]));
+  }
+  return id;
 }
 
 export function idEquals(a: Uint8Array, b: Uint8Array): boolean {

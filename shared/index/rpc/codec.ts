@@ -3,7 +3,7 @@
 //   | u8 n, n x (u48 clusterId, u32 size, u32 ageS) | body | tag
 // decodePacket never throws: garbage yields a reason string, which the node counts and drops.
 import { PROTOCOL_VERSION } from '../config';
-import { ID_BYTES } from '../id';
+import { ID_BYTES, internId } from '../id';
 import type { Authenticator, Contact } from '../types';
 import { CMD, KIND, MAGIC, type Command, type Kind } from './commands';
 import type { Body, ClusterAdvert, Header, Message } from './messages';
@@ -123,6 +123,13 @@ class Reader {
     const hi = this.u16();
     return hi * 2 ** 32 + this.u32();
   }
+  /** A node id: the process-wide shared copy (see internId). */
+  nodeId(): Uint8Array {
+    this.need(ID_BYTES);
+    const id = internId(this.buf, this.o);
+    this.o += ID_BYTES;
+    return id;
+  }
   bytes(n: number): Uint8Array {
     this.need(n);
     const out = this.buf.slice(this.o, this.o + n); // copy: never keep the packet alive
@@ -156,7 +163,7 @@ class Reader {
     if (n > MAX_CONTACTS_PER_REPLY) throw new Malformed('too-many-contacts');
     const out: Contact[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const id = this.bytes(ID_BYTES);
+      const id = this.nodeId();
       const services = this.u8();
       const address = this.ascii(MAX_ADDRESS_BYTES);
       if (address.length === 0) throw new Malformed('empty-address');
@@ -285,6 +292,24 @@ export type DecodeResult =
 // (a simulator runs thousands of nodes in one thread: 9 KiB each added up to 90 MB at 10,000).
 const scratches = new Map<string, { scratch: Uint8Array; writer: Writer }>();
 
+// The copies are views into 64 KiB slabs: a packet of its own would cost an ArrayBuffer (memory
+// outside the heap that every young-generation collection tracks) for a few hundred bytes.
+const SLAB_BYTES = 64 * 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+function copyOut(src: Uint8Array, n: number): Uint8Array {
+  if (n > SLAB_BYTES / 8) return src.slice(0, n);
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  out.set(src.subarray(0, n));
+  slabUsed += n;
+  return out;
+}
+
 function scratchFor(maxPacketBytes: number, tagBytes: number): { scratch: Uint8Array; writer: Writer } {
   const key = `${maxPacketBytes}/${tagBytes}`;
   let s = scratches.get(key);
@@ -326,7 +351,7 @@ export function createCodec(auth: Authenticator, maxPacketBytes: number): Codec 
       writeBody(w, body);
       const end = w.o;
       auth.sign(scratch.subarray(0, end), scratch.subarray(end, end + tagBytes));
-      return scratch.slice(0, end + tagBytes);
+      return copyOut(scratch, end + tagBytes);
     },
     decode(p) {
       if (p.length > maxPacketBytes) return { ok: false, reason: 'too-large' };
@@ -340,7 +365,7 @@ export function createCodec(auth: Authenticator, maxPacketBytes: number): Codec 
         const kind = r.u8() as Kind;
         const cmd = r.u8() as Command;
         const txid = r.u32();
-        const sender = r.bytes(ID_BYTES);
+        const sender = r.nodeId();
         const services = r.u8();
         const n = r.u8();
         if (n > MAX_CLUSTER_LEVELS) throw new Malformed('too-many-levels');
