@@ -543,9 +543,23 @@ export class CoralNode {
       for (let i = 0; i < 2 && members.length; i++) pick.add(members[Math.floor(this.rng() * members.length)]);
     }
     const next = () => (this.hasNearContact() ? this.enrichSamples(done) : this.meetMoreNodes(() => this.enrichSamples(done)));
-    let left = pick.size;
+    const ping = [...pick].filter((c) => !this.heardLately(c));
+    let left = ping.length;
     if (left === 0) return next();
-    for (const c of pick) this.call(c, { t: 'ping' }, () => --left === 0 && next());
+    for (const c of ping) this.call(c, { t: 'ping' }, () => --left === 0 && next());
+  }
+
+  /**
+   * True when a probe would teach us nothing: the contact spoke to us within this evaluation period
+   * (so its cluster adverts are current), we measured its RTT, and every level holds its sample.
+   * Coral learns RTTs from ordinary traffic; probes are for contacts we have not heard from.
+   */
+  private heardLately(c: Contact): boolean {
+    const key = idKey(c.id);
+    const e = this.tables[0].get(c.id, key);
+    if (!e || e.rttMs === undefined || this.clock.now() - e.lastSeenMs >= this.config.clusterEvalIntervalMs) return false;
+    for (const m of this.clusters) if (!m.hasSample(key)) return false;
+    return true;
   }
 
   /** Any level-0 contact measured under the loosest cluster threshold? */

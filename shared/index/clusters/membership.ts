@@ -103,6 +103,11 @@ export class ClusterMembership {
     return prev !== undefined && prev !== advert.id;
   }
 
+  /** True when we hold an RTT sample of this node (in the cluster it was last seen in). */
+  hasSample(key: string): boolean {
+    return this.memberOf.has(key);
+  }
+
   forget(contact: Contact): void {
     const key = idKey(contact.id);
     const prev = this.memberOf.get(key);
