@@ -10,9 +10,25 @@ type Details = browser.WebRequest.OnBeforeRequestDetailsType;
 
 const REEF_TYPES: browser.WebRequest.ResourceType[] = ['image', 'imageset', 'media', 'script', 'stylesheet', 'font', 'xmlhttprequest'];
 
+/** Requests Reef itself makes (manifests, fallback fetches from the origin or a seed) must pass straight through:
+ *  holding one until Reef has the object would wait on itself forever. */
+function fromReef(details: Details): boolean {
+  const self = browser.runtime.getURL('');
+  return details.tabId < 0 || (details.originUrl ?? '').startsWith(self) || (details.documentUrl ?? '').startsWith(self);
+}
+
+/** The longest a page request is held for Reef's bytes; past it the origin's own response goes through. */
+const HOLD_LIMIT_MS = 15_000;
+
 async function onBeforeRequest(details: Details): Promise<browser.WebRequest.BlockingResponse> {
-  if (details.method !== 'GET') return {};
-  const res = await fetchForUrl(details.url, details.tabId);
+  if (details.method !== 'GET' || fromReef(details)) return {};
+  // Whatever goes wrong inside Reef, a held request must not hang the page.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const res = await Promise.race([
+    fetchForUrl(details.url, details.tabId).catch(() => ({ ok: false as const, reason: 'failed' })),
+    new Promise<{ ok: false; reason: string }>((r) => (timer = setTimeout(() => r({ ok: false, reason: 'timeout' }), HOLD_LIMIT_MS))),
+  ]);
+  clearTimeout(timer);
   if (!res.ok) return {};
   const bytes = base64.decode(res.body);
   const filter = browser.webRequest.filterResponseData(details.requestId);

@@ -30,6 +30,10 @@ export function extensionManifest(target: BrowserTarget): Record<string, unknown
   return {
     ...common,
     permissions: ['storage', 'unlimitedStorage', 'webNavigation', 'webRequest', 'webRequestBlocking', 'webRequestFilterResponse'],
+    // Firefox's default MV3 policy adds upgrade-insecure-requests, which turns ws:// trackers and the loopback
+    // http origins of a local network (the demo, tests) into wss:// and https:// that do not exist there.
+    // Spelled out, it is Chromium's default; bytes are verified against the manifest whatever the transport.
+    content_security_policy: { extension_pages: "script-src 'self'; object-src 'self'" },
     // No offscreen API in Firefox: the background page itself runs the engine (it has WebRTC).
     background: { scripts: ['vendor/simplepeer.min.js', 'background.js'], type: 'module' },
     browser_specific_settings: {
