@@ -113,6 +113,32 @@ describe('CoralNode on a testnet', () => {
     tn.teardown();
   }, 90_000);
 
+  it('probes before a cluster re-evaluation only the contacts it has not heard from lately', async () => {
+    const tn = await createTestnet(40, { seed: 11, init: { k: 8 }, warmupNodes: 10 });
+    for (const n of tn.nodes) n.handle('echo', (_from, p) => p);
+    await tn.run(12 * 60_000);
+    const a = tn.nodes[20];
+    const probe = async () => {
+      const before = a.sentByType.ping ?? 0;
+      a.evaluateClusters(() => {}, true);
+      await tn.run(5000);
+      return (a.sentByType.ping ?? 0) - before;
+    };
+    // Everyone in a's tables answers a request: fresh RTTs and cluster adverts from ordinary traffic.
+    const talkToAll = async () => {
+      const all = new Map(a.tables.flatMap((t) => t.all()).map((c) => [idKey(c.id), c]));
+      const replies = [...all.values()].map((c) => a.request(c, 'echo', enc('hi')).catch(() => null));
+      await tn.run(3000);
+      await Promise.all(replies);
+    };
+    await talkToAll();
+    expect(await probe()).toBe(0);
+    // Past the evaluation period the same contacts are stale again and get probed.
+    await tn.run(a.config.clusterEvalIntervalMs);
+    expect(await probe()).toBeGreaterThan(0);
+    tn.teardown();
+  }, 60_000);
+
   it('never lets a node with another secret join, and counts what it sends', async () => {
     const tn = await createTestnet(20, { seed: 9, init: { k: 8 } });
     const stranger = tn.add({ authenticator: createHmacAuthenticator('another-deployment') });
