@@ -14,19 +14,12 @@ const inFlight = new Map<string, Promise<Discovery>>();
  * manifest back from storage each time cost tens of milliseconds per image. Storage changes drop entries.
  */
 const memo = new Map<string, Discovery>();
-let watching = false;
-
-function watchStorage(): void {
-  if (watching) return;
-  watching = true;
-  browser.storage.onChanged.addListener((changes, area) => {
-    if (area !== 'local') return;
-    for (const key of Object.keys(changes)) if (key.startsWith(KEY_PREFIX)) memo.delete(key.slice(KEY_PREFIX.length));
-  });
-}
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'local') return;
+  for (const key of Object.keys(changes)) if (key.startsWith(KEY_PREFIX)) memo.delete(key.slice(KEY_PREFIX.length));
+});
 
 async function storedDiscovery(origin: string): Promise<Discovery | undefined> {
-  watchStorage();
   const known = memo.get(origin);
   if (known) return known;
   const key = KEY_PREFIX + origin;

@@ -70,6 +70,9 @@ browser.tabs.onRemoved.addListener((tabId) => void forgetTab(tabId));
 
 if (__REEF_FIREFOX__) {
   attachFirefoxFilter();
+  // Firefox suspends an idle MV3 background page after 30 s, and with it the engine: the tracker connection
+  // drops and nothing is served to peers. A call into the browser's parent process counts as activity.
+  setInterval(() => void browser.runtime.getPlatformInfo(), 20_000);
 } else {
   browser.tabs.onCreated.addListener((tab) => {
     if (tab.id !== undefined) void fullModeActive().then((on) => (on ? attachTab(tab.id!) : undefined));

@@ -69,15 +69,13 @@ export function migrateOptions(stored: unknown): Options {
 // Every intercepted object asks for the options: keep the last read in memory (storage stays the truth; any
 // change, from whichever extension page, drops the copy). Callers get their own clone to mutate.
 let memo: Promise<Options> | null = null;
-let watching = false;
+// Attached when this module loads, before any listener of the importing context: a listener reacting to a
+// change and reading the options must not be handed the copy from before it.
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && changes[STORAGE_KEY]) memo = null;
+});
 
 export function loadOptions(): Promise<Options> {
-  if (!watching) {
-    watching = true;
-    browser.storage.onChanged.addListener((changes, area) => {
-      if (area === 'local' && changes[STORAGE_KEY]) memo = null;
-    });
-  }
   if (!memo) {
     const read = browser.storage.local.get(STORAGE_KEY).then((got) => migrateOptions(got[STORAGE_KEY]));
     memo = read;
