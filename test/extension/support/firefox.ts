@@ -19,6 +19,8 @@ export interface ReefFirefox {
   setOptions(patch: Partial<Options>): Promise<void>;
   /** The engine's figures, as the popup reads them. */
   figures(): Promise<any>;
+  /** Calls `reef[method](...args)` in the background (its test/debug surface, as in Chromium's service worker). */
+  call(method: string, ...args: unknown[]): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function launchReefFirefox(options: Partial<Options>): Promise<Reef
       newPage: () => browser.newPage(),
       setOptions: async (patch) => void (await callReef('saveOptions', patch)),
       figures: () => callReef('callOffscreen', 'engine-figures', null),
+      call: callReef,
       close,
     };
     // The background may still be starting right after install: retry the first call briefly.
