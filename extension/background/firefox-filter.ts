@@ -4,6 +4,7 @@
 // sending it: the origin still sees the request, but its body is not what the page gets.)
 import browser from 'webextension-polyfill';
 import { base64 } from '@scure/base';
+import { cachedDiscovery } from './discovery';
 import { fetchForUrl } from './serve';
 
 type Details = browser.WebRequest.OnBeforeRequestDetailsType;
@@ -22,6 +23,10 @@ const HOLD_LIMIT_MS = 15_000;
 
 async function onBeforeRequest(details: Details): Promise<browser.WebRequest.BlockingResponse> {
   if (details.method !== 'GET' || fromReef(details)) return {};
+  // Hold a page's request only for a site whose manifest is known already. Firefox delays the background's own
+  // manifest request while the page is still loading (seen: it reached the origin only when held requests were
+  // let go), so holding requests until discovery finished deadlocked the page's first visit.
+  if (!(await cachedDiscovery(new URL(details.url).origin))?.manifest) return {};
   // Whatever goes wrong inside Reef, a held request must not hang the page.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const res = await Promise.race([
