@@ -58,6 +58,13 @@ function visit(trackerUrl: string, originUrl: string, objects: { path: string; e
   });
 }
 
+/** A peer holding every object of the page, once the tracker lists it for each. */
+async function holderOf(trackerUrl: string, objects: { entry: ManifestObject; bytes: Uint8Array }[]): Promise<void> {
+  const holder = await peer(trackerUrl);
+  for (const x of objects) await holder.engine.addObject(SITE, x.entry, x.bytes);
+  for (const x of objects) await holders(trackerUrl, x.entry.integrity, 1);
+}
+
 async function fetchPage(e: FetchEngine, o: Origin, objects: { path: string; entry: ManifestObject; bytes: Uint8Array }[]) {
   const t0 = Date.now();
   const rs = await Promise.all(objects.map((x) => e.fetchObject({ site: SITE, path: x.path, entry: x.entry, originUrl: o.url + x.path })));
@@ -85,9 +92,7 @@ describe('a repeat visitor', () => {
   it("gets the page from the holder after the first visitor's process was killed, while a frozen one is still listed", async () => {
     const t = await tracker();
     const { objects, o } = await page(20);
-    const holder = await peer(t.url);
-    for (const x of objects) await holder.engine.addObject(SITE, x.entry, x.bytes);
-    for (const x of objects) await holders(t.url, x.entry.integrity, 1);
+    await holderOf(t.url, objects);
 
     // First visitor: everything from the holder, then its process dies without a word.
     const first = await visit(t.url, o.url, objects);
@@ -126,9 +131,7 @@ describe('a repeat visitor', () => {
   it("uses a holder whose hello arrives before the local 'connect' event (Chromium's order under load)", async () => {
     const t = await tracker();
     const { objects, o } = await page(10);
-    const holder = await peer(t.url);
-    for (const x of objects) await holder.engine.addObject(SITE, x.entry, x.bytes);
-    for (const x of objects) await holders(t.url, x.entry.integrity, 1);
+    await holderOf(t.url, objects);
 
     // simple-peer emits 'connect' only after an asynchronous getStats() once the channel is open; in a busy
     // browser that took long enough for the holder's hello (sent on its own 'connect') to arrive first.
@@ -152,9 +155,7 @@ describe('a repeat visitor', () => {
   it('keeps waiting for a holder while its dial retries an aborted handshake', async () => {
     const t = await tracker();
     const { objects, o } = await page(10);
-    const holder = await peer(t.url);
-    for (const x of objects) await holder.engine.addObject(SITE, x.entry, x.bytes);
-    for (const x of objects) await holders(t.url, x.entry.integrity, 1);
+    await holderOf(t.url, objects);
 
     // node-datachannel now and then aborts a first handshake under load; here the first connection dies
     // right after its offer, for sure. Between that attempt and the next, every other object of the page
