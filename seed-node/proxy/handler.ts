@@ -65,10 +65,11 @@ export class RequestHandler {
       const ip = req.socket.remoteAddress ?? 'unknown';
       const now = this.d.clock.now();
       this.checkQuotas(ip, r.site, now);
-      obj = this.d.store.lookup(r.url, req.headers);
+      obj = this.d.store.lookup(r.url, req.headers, now);
       if (obj && obj.freshUntil > now) {
         this.d.counters.hits++;
-        serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, this.ownVia(req.headers.via), false, this.charge(ip, r.site));
+        const sent = serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, this.ownVia(req.headers.via), false, this.charge(ip, r.site));
+        this.charged(ip, r.site, sent, now);
         // A hit the kernel took whole needs no slow-reader timer (arming one per request costs a timer each).
         if (!res.writableEnded || (res.socket?.writableLength ?? 0) > 0) this.guardSlowClient(res);
         return;
@@ -114,8 +115,7 @@ export class RequestHandler {
     if (!q.originRequests.take(site, 1, now) || !q.originBytes.hasCredit(site, now)) throw new ProxyError('origin-quota', `${site} is over its share of this seed`);
   }
 
-  private charged(ip: string, site: string, n: number): void {
-    const now = this.d.clock.now();
+  private charged(ip: string, site: string, n: number, now = this.d.clock.now()): void {
     this.d.counters.bytesServed += n;
     this.d.quotas.clientBytes.charge(ip, n, now);
     this.d.quotas.originBytes.charge(site, n, now);
@@ -133,10 +133,10 @@ export class RequestHandler {
     let obj = stale;
     for (let attempt = 0; ; attempt++) {
       const now = this.d.clock.now();
-      if (attempt > 0) obj = this.d.store.lookup(r.url, req.headers);
+      if (attempt > 0) obj = this.d.store.lookup(r.url, req.headers, now);
       if (obj && obj.freshUntil > now) {
         this.d.counters.hits++;
-        serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, via, false, onBytes);
+        onBytes(serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, via, false, onBytes));
         return;
       }
       const { flight, joined } = this.d.fetcher.join({
@@ -167,7 +167,7 @@ export class RequestHandler {
     if (head.kind === 'stored') {
       if (!toPeer) this.d.counters.hits++;
       const ageMs = this.d.clock.now() - head.obj.storedAt + head.obj.initialAgeMs;
-      serveStored(req, res, this.d.store, head.obj, 'HIT', ageMs, via, head.stale, onBytes);
+      onBytes(serveStored(req, res, this.d.store, head.obj, 'HIT', ageMs, via, head.stale, onBytes));
       return;
     }
     if (!toPeer) this.count(head.source);
@@ -204,9 +204,9 @@ export class RequestHandler {
     const onBytes = this.charge(ip, originOf(t));
     this.d.counters.servedToPeers++;
     const now = this.d.clock.now();
-    const obj = this.d.store.lookup(asked, req.headers);
+    const obj = this.d.store.lookup(asked, req.headers, now);
     if (obj && obj.freshUntil > now) {
-      serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, via, false, onBytes);
+      onBytes(serveStored(req, res, this.d.store, obj, 'HIT', now - obj.storedAt + obj.initialAgeMs, via, false, onBytes));
       return;
     }
     const flight = this.d.fetcher.peek(this.d.store.keyFor(asked, req.headers));

@@ -68,7 +68,9 @@ function ageSeconds(ageMs: number): string {
   return String(Math.max(0, Math.floor(ageMs / 1000)));
 }
 
-/** A stored object (or its requested range, or a 304) to the client; bytes sent are charged through onBytes. */
+/** A stored object (or its requested range, or a 304) to the client. Returns the body bytes written at once (from
+ * memory), for the caller to charge with the clock reading it already has; bytes streamed later from disk are
+ * charged through onBytes as they go. */
 export function serveStored(
   req: IncomingMessage,
   res: ServerResponse,
@@ -79,7 +81,7 @@ export function serveStored(
   via: string,
   stale: boolean,
   onBytes: OnBytes,
-): void {
+): number {
   const rh = req.headers;
   const mem = store.memoryBody(obj);
   // The common hit: whole body, in memory, no conditions. The prebuilt list is written out by writeHead
@@ -93,11 +95,10 @@ export function serveStored(
     res.writeHead(200, lines);
     if (req.method === 'HEAD') {
       res.end();
-      return;
+      return 0;
     }
     res.end(mem);
-    onBytes(mem.length);
-    return;
+    return mem.length;
   }
   const headers = clientHeaders(obj.headers, source, ageMs, via);
   headers['accept-ranges'] = 'bytes';
@@ -108,7 +109,7 @@ export function serveStored(
     delete headers['content-length'];
     res.writeHead(304, headers);
     res.end();
-    return;
+    return 0;
   }
   const ifRange = rh['if-range'];
   let range = parseRange(rh.range, obj.size);
@@ -117,7 +118,7 @@ export function serveStored(
     delete headers['content-length'];
     res.writeHead(416, { ...headers, 'content-range': `bytes */${obj.size}`, 'content-length': 0 });
     res.end();
-    return;
+    return 0;
   }
   const [start, end] = range ?? [0, obj.size - 1];
   const length = obj.size === 0 ? 0 : end - start + 1;
@@ -126,18 +127,18 @@ export function serveStored(
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD' || length === 0) {
     res.end();
-    return;
+    return 0;
   }
   if (mem) {
     res.end(range ? mem.subarray(start, end + 1) : mem);
-    onBytes(length);
-    return;
+    return length;
   }
   const file = store.stream(obj, start, end);
   file.on('data', (b) => onBytes((b as Buffer).length));
   file.on('error', () => res.destroy());
   res.on('close', () => file.destroy());
   file.pipe(res);
+  return 0;
 }
 
 /** Streams a flight's body from its first byte, pausing this client (not the flight) when its socket is full. */

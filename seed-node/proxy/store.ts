@@ -84,12 +84,11 @@ export class ObjectStore {
   }
 
   /** The stored variant for this request, marked most recently used (to within a second: a hot object moves to
-   * the recent end of the LRU order once a second, not on every hit). */
-  lookup(url: string, req: IncomingHttpHeaders): StoredObject | undefined {
+   * the recent end of the LRU order once a second, not on every hit). `now` saves a clock read when the caller has one. */
+  lookup(url: string, req: IncomingHttpHeaders, now = this.o.clock.now()): StoredObject | undefined {
     const key = this.keyFor(url, req);
     const obj = this.objects.get(key);
     if (obj) {
-      const now = this.o.clock.now();
       if (obj.movedAt === undefined || now - obj.movedAt >= LRU_MOVE_EVERY_MS) {
         obj.movedAt = now;
         this.objects.delete(key);
