@@ -7,6 +7,7 @@
 //   npx tsx bench/tracker-load.ts [--clients 10000] [--workers 2] [--rates 5000,10000,20000,22000,24000]
 //                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
 //                                 [--cpu-prof-dir DIR]  (a CPU profile of the tracker per step)
+//                                 [--loop-stats]  (event-loop stalls and GC pauses per step, every process)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -14,6 +15,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from './tracker-load/histogram';
+import { summarize, type LoopReport } from './tracker-load/loop-monitor';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -27,11 +29,13 @@ const DURATION_MS = Number(opt('duration-ms', '8000'));
 const OBJECTS = Number(opt('objects', '1000'));
 const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
 const CPU_PROF_DIR = opt('cpu-prof-dir', '');
+const LOOP_STATS = args.includes('--loop-stats');
+if (LOOP_STATS) process.env.REEF_LOOP_STATS = '1'; // inherited by the tracker and generator processes
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** Each child gets the hard fd limit as its soft limit: 10k sockets need more than the usual 1024. */
-function spawnTs(file: string, argv: string[]): ChildProcessByStdio<Writable, Readable, null> {
-  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
+function spawnTs(file: string, argv: string[], nodeFlags = ''): ChildProcessByStdio<Writable, Readable, null> {
+  const cmd = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" ${nodeFlags} --import tsx "${file}" ${argv.map((a) => `"${a}"`).join(' ')}`;
   return spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
@@ -57,6 +61,8 @@ interface PhaseResult {
   genCpuUsPerOp: number;
   /** 1-minute load average at the end of the step. */
   load: number;
+  /** With --loop-stats: the tracker's and generators' event-loop stalls and GC pauses over the step. */
+  loop: string[];
 }
 
 /** utime and stime of a process in seconds, from /proc (NaN where there is no /proc). */
@@ -81,13 +87,17 @@ interface Rig {
 
 /** Starts one tracker process and its load-generator processes, all clients connected. */
 async function startRig(impl: string): Promise<Rig> {
-  const server = spawnTs(here('./tracker-load/server-proc.ts'), CPU_PROF_DIR ? [impl, CPU_PROF_DIR] : [impl]);
+  // REEF_TRACKER_NODE_FLAGS: node flags for the tracker process alone (GC settings that only apply at start).
+  const server = spawnTs(here('./tracker-load/server-proc.ts'), CPU_PROF_DIR ? [impl, CPU_PROF_DIR] : [impl], process.env.REEF_TRACKER_NODE_FLAGS ?? '');
   let rss = 0;
   let maxRss = 0;
   let profiled = () => {};
+  let loopReport: (r: LoopReport) => void = () => {};
   const url = await new Promise<string>((resolve, reject) => {
     lines(server, (l) => {
       if (l.startsWith('READY ')) resolve(l.slice(6));
+      else if (l.startsWith('LOOP ')) loopReport(JSON.parse(l.slice(5)) as LoopReport);
+      else if (!l.startsWith('RSS ')) console.log(`  [${impl}] ${l}`); // e.g. --trace-gc output
       else if (l.startsWith('PROFILED ')) {
         console.log(`  ${impl} CPU profile: ${l.slice(9)}`);
         profiled();
@@ -126,11 +136,22 @@ async function startRig(impl: string): Promise<Rig> {
     async step(rate) {
       maxRss = rss;
       if (CPU_PROF_DIR) server.kill('SIGUSR2'); // start this step's profile
+      if (LOOP_STATS) server.stdin.write('loop\n'); // starts this step's window
       const cpu0 = cpuSeconds(server.pid);
       const pending = workers.map((_, i) => next(i));
       workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
       const done = await Promise.all(pending);
       const cpu1 = cpuSeconds(server.pid);
+      const loop: string[] = [];
+      if (LOOP_STATS) {
+        const r = await new Promise<LoopReport>((res) => {
+          loopReport = res;
+          server.stdin.write('loop\n');
+        });
+        loop.push(summarize(`${impl} @ ${rate}/s tracker`, r));
+        done.forEach((d, i) => loop.push(summarize(`${impl} @ ${rate}/s generator ${i}`, d.loop as LoopReport)));
+        for (const l of loop) console.log('  ' + l);
+      }
       if (CPU_PROF_DIR) {
         const written = new Promise<void>((r) => (profiled = r));
         server.kill('SIGUSR2');
@@ -158,6 +179,7 @@ async function startRig(impl: string): Promise<Rig> {
         sysUsPerOp: ((cpu1.sys - cpu0.sys) * 1e6) / sent,
         genCpuUsPerOp: genCpuUs / sent,
         load: loadavg()[0],
+        loop,
       };
       rig.results.push(r);
       console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op (${r.sysUsPerOp.toFixed(1)} system), generator CPU ${r.genCpuUsPerOp.toFixed(1)} µs/op (load avg ${r.load.toFixed(1)})`);
@@ -229,7 +251,20 @@ ${runs.map((r) => `- ${r.impl}: ${r.connected} clients connected in ${fmt(r.conn
 ${rows.join('\n')}
 
 ${verdict}
-`;
+${
+  LOOP_STATS
+    ? `
+Event-loop stalls per step (\`--loop-stats\`, bench/tracker-load/loop-monitor.ts): loop delay percentiles, probe
+turns later than 10 ms ("running" = the process's CPU time, all its threads, during them: about the stall's length
+means it was working, little means it waited for a core), GC pauses by kind, and the five worst stalls
+(ms late @ s into the step).
+
+\`\`\`
+${runs.flatMap((r) => r.results.flatMap((x) => x.loop)).join('\n')}
+\`\`\`
+`
+    : ''
+}`;
 writeFileSync(here('./results/tracker-load.md'), md);
 console.log('\n' + md);
 process.exit(0);

@@ -1,16 +1,40 @@
 // The tracker under test, in its own process: `reef` (our tracker) or `webtorrent` (bittorrent-tracker).
 // Prints `READY <url>` once listening, then `RSS <bytes>` every 250 ms.
 // argv: <impl> [cpu-profile dir]: then each SIGUSR2 starts or stops (and writes) a CPU profile, so a
-// profile covers exactly one load step.
+// profile covers exactly one load step. With REEF_LOOP_STATS=1, each `loop` line on stdin prints
+// `LOOP <json>`: the event loop's stalls and GC pauses since the previous one (loop-monitor.ts).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { createInterface } from 'node:readline';
+import { setFlagsFromString } from 'node:v8';
+import { MemoryContentIndex } from '../../tracker/content-index';
 import { startTrackerServer } from '../../tracker/server';
+import { LoopMonitor } from './loop-monitor';
 
 const [impl, profileDir] = process.argv.slice(2);
+// V8 flags for the tracker process alone (e.g. --trace-gc, or a GC setting under test).
+if (process.env.REEF_TRACKER_V8_FLAGS) setFlagsFromString(process.env.REEF_TRACKER_V8_FLAGS);
+const monitor = process.env.REEF_LOOP_STATS === '1' ? new LoopMonitor() : null;
 let url: string;
 if (impl === 'reef') {
   const s = await startTrackerServer({ host: '127.0.0.1', port: 0 });
   url = s.url;
+  if (monitor) {
+    // Periodic passes are named in the stall they fall into.
+    const tick = s.tracker.tick.bind(s.tracker);
+    s.tracker.tick = () => {
+      const t = performance.now();
+      tick();
+      monitor.note(`tick ${(performance.now() - t).toFixed(1)}ms`);
+    };
+    const index = s.index as MemoryContentIndex;
+    const sweep = index.sweep.bind(index);
+    index.sweep = () => {
+      const t = performance.now();
+      sweep();
+      monitor.note(`index-sweep ${(performance.now() - t).toFixed(1)}ms`);
+    };
+  }
 } else if (impl === 'webtorrent') {
   const { Server } = await import('bittorrent-tracker');
   const s = new Server({ udp: false, http: false, ws: true, stats: false });
@@ -22,6 +46,12 @@ if (impl === 'reef') {
   throw new Error(`unknown impl ${impl}`);
 }
 process.stdout.write(`READY ${url}\n`);
+if (monitor) {
+  monitor.start();
+  createInterface({ input: process.stdin }).on('line', (l) => {
+    if (l === 'loop') process.stdout.write(`LOOP ${JSON.stringify(monitor.report())}\n`);
+  });
+}
 setInterval(() => process.stdout.write(`RSS ${process.memoryUsage().rss}\n`), 250);
 process.on('SIGTERM', () => process.exit(0));
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Histogram } from './histogram';
+import { LoopMonitor } from './loop-monitor';
 import { RawWs } from './raw-ws';
 
 const [impl, url, clientsArg, offsetArg, objectsArg] = process.argv.slice(2);
@@ -158,6 +159,9 @@ function open(i: number): Promise<Client | null> {
   });
 }
 
+const monitor = process.env.REEF_LOOP_STATS === '1' ? new LoopMonitor() : null;
+monitor?.start();
+
 const clients: Client[] = [];
 let failed = 0;
 for (let i = 0; i < nClients; i += 250) {
@@ -176,12 +180,15 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   let rr = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  monitor?.report(); // the window starts with the phase
+  const nominal = (ratePerSec * 5) / 1000;
   phaseStart = t0;
   measuring = true;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const elapsed = performance.now() - t0;
       const due = Math.min(ratePerSec * (Math.min(elapsed, durationMs) / 1000)) - sent;
+      if (monitor && due > 2 * nominal) monitor.note(`batch ${Math.round(due)}`);
       for (let k = 0; k < due; k++) {
         const c = clients[rr++ % clients.length];
         if (!c.ws.open) continue;
@@ -200,11 +207,12 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   while (received < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   measuring = false;
   const elapsedMs = performance.now() - t0;
+  const loop = monitor?.report();
   // Let the backlog of an overloaded tracker drain so it cannot spill into the next phase.
   const drainUntil = performance.now() + 60_000;
   while (outstanding > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
   const cpu = process.cpuUsage(cpu0);
-  emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, cpuUs: cpu.user + cpu.system, closed: closedAfterSetup, hist: hist.toJSON() });
+  emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, cpuUs: cpu.user + cpu.system, closed: closedAfterSetup, hist: hist.toJSON(), loop });
 }
 
 const rl = createInterface({ input: process.stdin });
