@@ -631,18 +631,20 @@ export class CoralNode {
       }
       m.switchTo(choice);
       this.stats.clusterSwitches++;
+      const formerMembers = this.tables[m.level].all();
+      this.tables[m.level].clear();
+      // Seed the new cluster's table with the members we measured (so the size we advertise from
+      // it is a measurement, not 1), then look ourselves up in it. Half of k confirmed is enough
+      // here: cluster tables keep filling from ordinary traffic.
+      for (const c of choice.via) this.tables[m.level].observe(c, now);
       // Tell the old cluster's members, or they keep counting us (and overestimate its size); the
       // header already names the cluster we moved to, so they learn of it too.
       this.refreshHeader();
-      for (const c of this.tables[m.level].all()) this.engine.oneWay(c.address, { t: 'leave', levels: 1 << m.level });
-      this.tables[m.level].clear();
+      for (const c of formerMembers) this.engine.oneWay(c.address, { t: 'leave', levels: 1 << m.level });
       if (choice.via.length === 0) {
         finish();
         continue;
       }
-      // Seed the new cluster's table with the members we measured, then look ourselves up in it.
-      // Half of k confirmed is enough here: cluster tables keep filling from ordinary traffic.
-      for (const c of choice.via) this.tables[m.level].observe(c, now);
       const seeds = choice.via.slice(0, this.config.k).map((contact) => ({ contact, depth: 1 }));
       this.findClosest(m.level, this.id, () => finish(), seeds, Math.ceil(this.config.k / 2));
     }

@@ -45,7 +45,7 @@ export function newClusterId(rng: Rng): number {
 export class ClusterMembership {
   id: number;
   createdAtMs: number;
-  /** Our cluster's size, smoothed over our own estimate and what fellow members advertise. */
+  /** Our cluster's size as our own routing table estimates it, smoothed over time (0: not yet measured). */
   sizeEstimate = 1;
   private readonly observed = new Map<number, ObservedCluster>();
   private readonly memberOf = new Map<string, number>(); // node -> cluster it was last seen in
@@ -78,7 +78,6 @@ export class ClusterMembership {
     // Size estimates are noisy (each member extrapolates from its own routing table): smooth them,
     // never take the maximum, or two clusters can each look like the larger one to the other.
     c.size = nowMs - c.seenAtMs > HOUR_MS ? advert.size : 0.7 * c.size + 0.3 * advert.size;
-    if (advert.id === this.id) this.sizeEstimate = 0.95 * this.sizeEstimate + 0.05 * advert.size;
     c.ageS = Math.max(c.ageS, advert.ageS);
     c.seenAtMs = nowMs;
     const s = c.samples.get(key);
@@ -140,7 +139,10 @@ export class ClusterMembership {
     const mineFrac = mine ? this.nearFraction(mine) : null;
     const leaving = mineFrac !== null && mineFrac < this.limits.clusterLeaveFraction;
     let best: ObservedCluster | null = null;
-    let bestSize = leaving ? 0 : ownSize;
+    // Judge our cluster by what its members advertise, the measure every other cluster is judged by:
+    // our own estimate is low right after joining (a freshly seeded table), and comparing it with a
+    // dying cluster's stale adverts would send us back there.
+    let bestSize = leaving ? 0 : mine && mine.samples.size > 0 ? Math.max(mine.size, ownSize) : ownSize;
     let bestId = leaving ? Infinity : this.id;
     let bestAgeMs = leaving ? Infinity : nowMs - this.createdAtMs;
     for (const c of this.observed.values()) {
@@ -202,11 +204,13 @@ export class ClusterMembership {
 
   /** Folds this node's own routing-table estimate into the smoothed size. */
   noteOwnEstimate(size: number): void {
-    this.sizeEstimate = 0.5 * this.sizeEstimate + 0.5 * size;
+    this.sizeEstimate = this.sizeEstimate === 0 ? size : 0.5 * this.sizeEstimate + 0.5 * size;
   }
 
   switchTo(choice: ClusterChoice): void {
-    this.sizeEstimate = this.observed.get(choice.id)?.size ?? 1;
+    // Advertise only what our own table measures, never a size copied from others: copied sizes
+    // echo between members and keep a dying cluster looking large enough to join.
+    this.sizeEstimate = 0;
     this.id = choice.id;
     this.createdAtMs = choice.createdAtMs;
   }
