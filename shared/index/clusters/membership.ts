@@ -114,6 +114,12 @@ export class ClusterMembership {
     this.memberOf.delete(key);
   }
 
+  private nearCount(c: ObservedCluster): number {
+    let near = 0;
+    for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near++;
+    return near;
+  }
+
   /** Share of sampled members within the threshold, or null when too few samples to judge. */
   private nearFraction(c: ObservedCluster): number | null {
     const need = Math.min(this.limits.clusterMinSamples, Math.max(1, c.size));
@@ -123,11 +129,19 @@ export class ClusterMembership {
     return near / c.samples.size;
   }
 
-  /** True when a (size sa, id ia) beats b (size sb, id ib) under Coral's tie rule. */
-  private beats(sa: number, ia: number, sb: number, ib: number, youngestAgeMs: number): boolean {
+  /**
+   * True when a (size sa, id ia, na near samples) beats b under Coral's tie rule. Within a tie, a
+   * cluster that filled our sample quota with near members beats one that could not: it has few
+   * members, whatever their size estimates say (the last members of a dying cluster are id
+   * neighbours, whose table-based estimates read far too high).
+   */
+  private beats(sa: number, ia: number, na: number, sb: number, ib: number, nb: number, youngestAgeMs: number): boolean {
     const factor = Math.floor(youngestAgeMs / HOUR_MS) % 2 === 0 ? 2 : 8;
     const tie = Math.max(sa, sb) <= factor * Math.max(1, Math.min(sa, sb));
-    return tie ? ia < ib : sa > sb;
+    if (!tie) return sa > sb;
+    const full = this.limits.clusterSamples;
+    if ((na >= full) !== (nb >= full)) return na >= full;
+    return ia < ib;
   }
 
   /**
@@ -144,16 +158,19 @@ export class ClusterMembership {
     // dying cluster's stale adverts would send us back there.
     let bestSize = leaving ? 0 : mine && mine.samples.size > 0 ? Math.max(mine.size, ownSize) : ownSize;
     let bestId = leaving ? Infinity : this.id;
+    let bestNear = leaving || !mine ? 0 : this.nearCount(mine);
     let bestAgeMs = leaving ? Infinity : nowMs - this.createdAtMs;
     for (const c of this.observed.values()) {
       if (c.id === this.id || c.samples.size === 0) continue;
       const frac = this.nearFraction(c);
       if (frac === null || frac < this.limits.clusterJoinFraction) continue;
       const youngest = Math.min(bestAgeMs, c.ageS * 1000);
-      if (bestId === Infinity || this.beats(c.size, c.id, bestSize, bestId, youngest)) {
+      const near = this.nearCount(c);
+      if (bestId === Infinity || this.beats(c.size, c.id, near, bestSize, bestId, bestNear, youngest)) {
         best = c;
         bestSize = c.size;
         bestId = c.id;
+        bestNear = near;
         bestAgeMs = c.ageS * 1000;
       }
     }
@@ -195,7 +212,7 @@ export class ClusterMembership {
       if (c.id === this.id) continue;
       let near = false;
       for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near = true;
-      if (near && (!best || this.beats(c.size, c.id, best.size, best.id, Math.min(c.ageS, best.ageS) * 1000))) best = c;
+      if (near && (!best || this.beats(c.size, c.id, this.nearCount(c), best.size, best.id, this.nearCount(best), Math.min(c.ageS, best.ageS) * 1000))) best = c;
     }
     if (!best) return null;
     const via = [...best.samples.values()].sort((a, b) => a.rttMs - b.rttMs).map((s) => s.contact);
