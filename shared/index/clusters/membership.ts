@@ -4,7 +4,8 @@
 //  - leave its cluster when under 50% of sampled members are within the RTT threshold;
 //  - join a cluster when at least 80% of its sampled members are within the threshold;
 //  - among acceptable clusters prefer the largest; sizes within a factor (2 during the youngest
-//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id.
+//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id —
+//    unless only one of the two filled our quota of near samples (then it wins: the other is small).
 import { idKey } from '../id';
 import type { ClusterAdvert } from '../rpc/messages';
 import type { Contact, Rng } from '../types';
