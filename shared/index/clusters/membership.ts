@@ -115,6 +115,7 @@ export class ClusterMembership {
     this.memberOf.delete(key);
   }
 
+  /** Sampled members of c within the threshold. */
   private nearCount(c: ObservedCluster): number {
     let near = 0;
     for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near++;
@@ -125,9 +126,7 @@ export class ClusterMembership {
   private nearFraction(c: ObservedCluster): number | null {
     const need = Math.min(this.limits.clusterMinSamples, Math.max(1, c.size));
     if (c.samples.size < need) return null;
-    let near = 0;
-    for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near++;
-    return near / c.samples.size;
+    return this.nearCount(c) / c.samples.size;
   }
 
   /**
