@@ -2,6 +2,7 @@
 // 1 and 2 clusters under 60 / 20 ms RTT by default) with Coral's sloppy put/get on top, plus
 // application RPCs on the same authenticated transport. Sans-I/O: transport, clock and
 // authenticator are injected; the same class runs over UDP and in the simulator.
+import { clusterCensus } from './clusters/census';
 import { ClusterMembership } from './clusters/membership';
 import { INDEX_DEFAULTS, type IndexConfig } from './config';
 import { INDEX_ERRORS, IndexError } from './errors';
@@ -249,6 +250,8 @@ export class CoralNode {
     const now = this.clock.now();
     const key = idKey(msg.sender);
     this.maybePing(this.tables[0].observe(contact, now, key));
+    const entry = this.tables[0].get(msg.sender, key);
+    if (entry) entry.clusterIds = msg.clusters;
     for (const m of this.clusters) {
       const advert = msg.clusters[m.level - 1];
       const table = this.tables[m.level];
@@ -519,11 +522,18 @@ export class CoralNode {
     if (alone || now - this.lastClusterEvalMs >= this.config.clusterEvalIntervalMs) this.evaluateClusters(() => this.refreshHeader(), true);
     // Members leaving for another cluster say so (leave, and the new cluster in their header), and
     // each departure is a sample of where they went: look again at the next tick, without probing,
-    // so an abandoned cluster empties in minutes instead of one 5-minute period per wave.
-    else if (this.memberMoved) this.evaluateClusters(() => this.refreshHeader(), false, false, false);
+    // so an abandoned cluster empties in minutes instead of one 5-minute period per wave. A node
+    // whose cluster table holds under k members is in a small cluster: it also looks again at every
+    // tick (from the samples it has, no probes), so the last members of a dying cluster move as
+    // soon as they hear of their region's cluster, not up to a period later.
+    else if (this.memberMoved || this.inSmallCluster()) this.evaluateClusters(() => this.refreshHeader(), false, false, false);
     this.memberMoved = false;
     this.refreshHeader();
     this.scheduleTick(this.config.maintenanceIntervalMs);
+  }
+
+  private inSmallCluster(): boolean {
+    return this.clusters.some((m) => this.tables[m.level].size < this.config.k);
   }
 
   /** Fresh RTT and cluster samples before re-evaluating: ping our nearest and a few random contacts. */
@@ -542,7 +552,9 @@ export class CoralNode {
       const members = this.tables[l].all();
       for (let i = 0; i < 2 && members.length; i++) pick.add(members[Math.floor(this.rng() * members.length)]);
     }
-    const next = () => (this.hasNearContact() ? this.enrichSamples(done) : this.meetMoreNodes(() => this.enrichSamples(done)));
+    // A node that knows no near node, or whose cluster is small, may not have met its region's
+    // cluster at all (Kademlia tables ignore geography): it meets a fresh set of nodes first.
+    const next = () => (this.hasNearContact() && !this.inSmallCluster() ? this.enrichSamples(done) : this.meetMoreNodes(() => this.enrichSamples(done)));
     const ping = [...pick].filter((c) => !this.heardLately(c));
     let left = ping.length;
     if (left === 0) return next();
@@ -583,7 +595,7 @@ export class CoralNode {
    */
   private enrichSamples(done: () => void): void {
     const asks: Array<{ level: number; via: Contact }> = [];
-    for (const m of this.clusters) for (const u of m.undersampled(2)) asks.push({ level: m.level, via: u.via });
+    for (const m of this.clusters) for (const u of m.undersampled(2, this.census(m.level))) asks.push({ level: m.level, via: u.via });
     let left = asks.length;
     if (left === 0) return done();
     const finish = () => --left === 0 && done();
@@ -608,6 +620,12 @@ export class CoralNode {
     }
   }
 
+  /** Cluster sizes at `level` counted through our level-0 table. */
+  private census(level: number): Map<number, number> {
+    const t = this.tables[0];
+    return clusterCensus(t, level, t.estimateNetworkSize());
+  }
+
   private refreshHeader(): void {
     this.headerCache = this.buildHeader();
   }
@@ -624,7 +642,8 @@ export class CoralNode {
       if (--left === 0) done();
     };
     for (const m of this.clusters) {
-      const choice = m.evaluate(m.sizeEstimate, now) ?? (joining ? m.provisional(now) : null);
+      const census = this.census(m.level);
+      const choice = m.evaluate(census, now) ?? (joining ? m.provisional(census, now) : null);
       if (!choice) {
         finish();
         continue;

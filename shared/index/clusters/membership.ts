@@ -6,6 +6,9 @@
 //  - among acceptable clusters prefer the largest; sizes within a factor (2 during the youngest
 //    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id —
 //    unless only one of the two filled our quota of near samples (then it wins: the other is small).
+// A cluster's size is the smaller of what its members advertise and what our own census counts
+// (census.ts): adverts overstate a dying cluster whose last members are id neighbours; a census
+// overstates a tiny cluster that happens to have a member in one of our shallow buckets.
 import { idKey } from '../id';
 import type { ClusterAdvert } from '../rpc/messages';
 import type { Contact, Rng } from '../types';
@@ -145,18 +148,24 @@ export class ClusterMembership {
   }
 
   /**
-   * Decides membership. Returns the cluster to move to, or null to stay. ownSize is this node's
-   * estimate of its current cluster's size.
+   * A cluster's size for our decisions: the lower of its members' adverts (for our own cluster, at
+   * least our table's estimate: adverts lag right after we join) and our census, never less than
+   * the members we sampled ourselves (plus us, for our own cluster).
    */
-  evaluate(ownSize: number, nowMs: number): ClusterChoice | null {
+  private sizeOf(c: ObservedCluster | undefined, id: number, census: ReadonlyMap<number, number>): number {
+    const self = id === this.id ? 1 : 0;
+    const advertised = self ? (c && c.samples.size > 0 ? Math.max(c.size, this.sizeEstimate) : this.sizeEstimate) : (c?.size ?? 0);
+    const counted = (census.get(id) ?? 0) + self;
+    return Math.max(Math.min(advertised, counted), (c?.samples.size ?? 0) + self);
+  }
+
+  /** Decides membership. Returns the cluster to move to, or null to stay. */
+  evaluate(census: ReadonlyMap<number, number>, nowMs: number): ClusterChoice | null {
     const mine = this.observed.get(this.id);
     const mineFrac = mine ? this.nearFraction(mine) : null;
     const leaving = mineFrac !== null && mineFrac < this.limits.clusterLeaveFraction;
     let best: ObservedCluster | null = null;
-    // Judge our cluster by what its members advertise, the measure every other cluster is judged by:
-    // our own estimate is low right after joining (a freshly seeded table), and comparing it with a
-    // dying cluster's stale adverts would send us back there.
-    let bestSize = leaving ? 0 : mine && mine.samples.size > 0 ? Math.max(mine.size, ownSize) : ownSize;
+    let bestSize = leaving ? 0 : this.sizeOf(mine, this.id, census);
     let bestId = leaving ? Infinity : this.id;
     let bestNear = leaving || !mine ? 0 : this.nearCount(mine);
     let bestAgeMs = leaving ? Infinity : nowMs - this.createdAtMs;
@@ -166,9 +175,10 @@ export class ClusterMembership {
       if (frac === null || frac < this.limits.clusterJoinFraction) continue;
       const youngest = Math.min(bestAgeMs, c.ageS * 1000);
       const near = this.nearCount(c);
-      if (bestId === Infinity || this.beats(c.size, c.id, near, bestSize, bestId, bestNear, youngest)) {
+      const size = this.sizeOf(c, c.id, census);
+      if (bestId === Infinity || this.beats(size, c.id, near, bestSize, bestId, bestNear, youngest)) {
         best = c;
-        bestSize = c.size;
+        bestSize = size;
         bestId = c.id;
         bestNear = near;
         bestAgeMs = c.ageS * 1000;
@@ -186,7 +196,7 @@ export class ClusterMembership {
    * Clusters that look near (every sample under the threshold) but have too few samples to judge,
    * largest first, each with one near member to ask for more members.
    */
-  undersampled(max: number): Array<{ id: number; via: Contact }> {
+  undersampled(max: number, census: ReadonlyMap<number, number>): Array<{ id: number; via: Contact }> {
     const out: Array<{ id: number; size: number; via: Contact }> = [];
     for (const c of this.observed.values()) {
       if (c.id === this.id || c.samples.size === 0 || this.nearFraction(c) !== null) continue;
@@ -196,7 +206,7 @@ export class ClusterMembership {
         if (s.rttMs >= this.rttThresholdMs) allNear = false;
         else if (!via || s.rttMs < via.rttMs) via = s;
       }
-      if (allNear && via) out.push({ id: c.id, size: c.size, via: via.contact });
+      if (allNear && via) out.push({ id: c.id, size: this.sizeOf(c, c.id, census), via: via.contact });
     }
     out.sort((a, b) => b.size - a.size);
     return out.slice(0, max);
@@ -206,13 +216,18 @@ export class ClusterMembership {
    * A newcomer's first pick, before it has enough samples for the 80% rule: the largest cluster
    * among nodes it measured under the threshold. The next evaluation confirms it or leaves it.
    */
-  provisional(nowMs: number): ClusterChoice | null {
+  provisional(census: ReadonlyMap<number, number>, nowMs: number): ClusterChoice | null {
     let best: ObservedCluster | null = null;
+    let bestSize = 0;
     for (const c of this.observed.values()) {
       if (c.id === this.id) continue;
       let near = false;
       for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near = true;
-      if (near && (!best || this.beats(c.size, c.id, this.nearCount(c), best.size, best.id, this.nearCount(best), Math.min(c.ageS, best.ageS) * 1000))) best = c;
+      const size = this.sizeOf(c, c.id, census);
+      if (near && (!best || this.beats(size, c.id, this.nearCount(c), bestSize, best.id, this.nearCount(best), Math.min(c.ageS, best.ageS) * 1000))) {
+        best = c;
+        bestSize = size;
+      }
     }
     if (!best) return null;
     const via = [...best.samples.values()].sort((a, b) => a.rttMs - b.rttMs).map((s) => s.contact);

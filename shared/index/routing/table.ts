@@ -7,6 +7,8 @@ import type { Contact, NodeId } from '../types';
 export interface RoutingEntry extends Contact {
   fails: number;
   lastSeenMs: number;
+  /** Cluster ids (levels 1, 2, ...) the contact advertised when last heard from. */
+  clusterIds?: readonly { id: number }[];
 }
 
 export interface TableLimits {
@@ -167,6 +169,11 @@ export class RoutingTable {
     this.replacements.fill(undefined);
     this.count = 0;
     this.deepest = -1;
+  }
+
+  /** The contacts sharing exactly i prefix bits with us (bucket i), or undefined. */
+  bucket(i: number): readonly RoutingEntry[] | undefined {
+    return this.buckets[i];
   }
 
   /** Deepest non-empty bucket index + 1: buckets below it are worth refreshing. */

@@ -130,7 +130,7 @@ export interface RunHooks {
   testnet?: TestnetOptions;
   onPhase?: (p: PhaseInfo) => void;
   /** Called with the testnet after the last phase, before teardown (diagnostics, tests). */
-  inspect?: (tn: Testnet) => void;
+  inspect?: (tn: Testnet) => void | Promise<void>;
 }
 
 export async function runSimulation(opts: Partial<ScenarioOptions> & RunHooks = {}): Promise<SimReport> {
@@ -291,7 +291,7 @@ export async function runSimulation(opts: Partial<ScenarioOptions> & RunHooks = 
     virtualSeconds: tn.clock.now() / 1000,
     wallSeconds: (performance.now() - wall0) / 1000,
   };
-  opts.inspect?.(tn);
+  await opts.inspect?.(tn);
   if (o.details) report.details = { latenciesMs: latencies, hotStoresPerMinByRank: byRank.map((n) => perNodeMax.get(n.address) ?? 0) };
   tn.teardown();
   return report;
