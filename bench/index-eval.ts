@@ -4,7 +4,7 @@
 //   4. Does the index get hot spots?   every node puts one key each minute; stores per node-minute
 //      at the nodes nearest the key against Coral's bound, and RPC load per node.
 // Writes bench/results/index-eval.md and bench/results/index-eval.svg.
-// Run: npx tsx bench/index-eval.ts [--nodes 2000] [--seed 1]
+// Run: npx tsx bench/index-eval.ts [--nodes 10000] [--seed 1]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runSimulation, type SimReport } from '../shared/index/sim/scenario';
 
@@ -12,7 +12,7 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const nodes = arg('nodes', 2000);
+const nodes = arg('nodes', 10_000);
 const seed = arg('seed', 1);
 const OUT = new URL('./results/', import.meta.url);
 
