@@ -8,6 +8,7 @@
 //                                 [--duration-ms 8000] [--objects 1000] [--only reef|webtorrent]
 //                                 [--cpu-prof-dir DIR]  (a CPU profile of the tracker per step)
 //                                 [--loop-stats]  (event-loop stalls and GC pauses per step, every process)
+//                                 [--warm]  (first, unmeasured: every client announces all 20 objects it holds)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -30,6 +31,8 @@ const OBJECTS = Number(opt('objects', '1000'));
 const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
 const CPU_PROF_DIR = opt('cpu-prof-dir', '');
 const LOOP_STATS = args.includes('--loop-stats');
+/** Before the steps, every client announces all it holds (the tracker's steady state), unmeasured. */
+const WARM = args.includes('--warm');
 if (LOOP_STATS) process.env.REEF_LOOP_STATS = '1'; // inherited by the tracker and generator processes
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -97,11 +100,10 @@ async function startRig(impl: string): Promise<Rig> {
     lines(server, (l) => {
       if (l.startsWith('READY ')) resolve(l.slice(6));
       else if (l.startsWith('LOOP ')) loopReport(JSON.parse(l.slice(5)) as LoopReport);
-      else if (!l.startsWith('RSS ')) console.log(`  [${impl}] ${l}`); // e.g. --trace-gc output
       else if (l.startsWith('PROFILED ')) {
         console.log(`  ${impl} CPU profile: ${l.slice(9)}`);
         profiled();
-      }
+      } else if (!l.startsWith('RSS ')) console.log(`  [${impl}] ${l}`); // e.g. --trace-gc output
     });
     server.once('exit', (c) => reject(new Error(`${impl} server exited ${c}`)));
   });
@@ -129,8 +131,15 @@ async function startRig(impl: string): Promise<Rig> {
   const connected = conn.reduce((a, m) => a + (m.clients as number), 0);
   const connectS = (Date.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 1000));
+  console.log(`${impl}: ${connected}/${CLIENTS} clients connected in ${connectS.toFixed(1)} s, tracker RSS ${(rss / 2 ** 20).toFixed(0)} MB`);
+  if (WARM) {
+    workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'warm', ratePerSec: 10_000 / WORKERS }) + '\n'));
+    const warmed = await Promise.all(workers.map((_, i) => next(i)));
+    const sent = warmed.reduce((a, m) => a + (m.sent as number), 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log(`${impl}: warm-up, every client announced each object it holds: ${sent} announces in ${(Math.max(...warmed.map((m) => m.elapsedMs as number)) / 1000).toFixed(1)} s, tracker RSS ${(rss / 2 ** 20).toFixed(0)} MB`);
+  }
   const idleRssMb = rss / 2 ** 20;
-  console.log(`${impl}: ${connected}/${CLIENTS} clients connected in ${connectS.toFixed(1)} s, tracker RSS ${idleRssMb.toFixed(0)} MB`);
   const rig: Rig = {
     impl, connected, connectS, idleRssMb, results: [],
     async step(rate) {

@@ -1,7 +1,7 @@
 // Load-generator process: holds its share of the clients and runs open-loop phases on command.
 // argv: <impl reef|webtorrent> <url> <clients> <offset> <objects>
-// stdin lines:  {"cmd":"phase","ratePerSec":n,"durationMs":n} | {"cmd":"exit"}
-// stdout lines: {"ev":"connected","clients":n,"failed":n} | {"ev":"phase-done", ...}
+// stdin lines:  {"cmd":"phase","ratePerSec":n,"durationMs":n} | {"cmd":"warm","ratePerSec":n} | {"cmd":"exit"}
+// stdout lines: {"ev":"connected","clients":n,"failed":n} | {"ev":"phase-done", ...} | {"ev":"warm-done", ...}
 // Requests are pre-built strings sent over raw-ws.ts sockets, and replies are matched by scanning
 // their bytes for the request id, not parsed: the generator's CPU is CPU the tracker does not get.
 import { createHash } from 'node:crypto';
@@ -215,10 +215,36 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, cpuUs: cpu.user + cpu.system, closed: closedAfterSetup, hist: hist.toJSON(), loop });
 }
 
+/**
+ * Unmeasured: every client announces each object it holds, paced at ratePerSec, then the replies
+ * drain. Afterwards the tracker holds its steady-state set (10,000 browsers x 20 objects) and the
+ * phases' announces are re-announces, as from browsers that have been connected a while.
+ */
+async function warm(ratePerSec: number): Promise<void> {
+  const t0 = performance.now();
+  const todo: Array<[Client, number]> = [];
+  for (const c of clients) for (const obj of new Set(c.own)) todo.push([c, obj]);
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.min(todo.length, Math.floor((ratePerSec * (performance.now() - t0)) / 1000));
+      for (; sent < due; sent++) if (todo[sent][0].ws.open) send(todo[sent][0], true, todo[sent][1]);
+      if (sent >= todo.length) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  const drainUntil = performance.now() + 60_000;
+  while (outstanding > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
+  emit({ ev: 'warm-done', sent, elapsedMs: performance.now() - t0, outstanding });
+}
+
 const rl = createInterface({ input: process.stdin });
 for await (const line of rl) {
   const cmd = JSON.parse(line) as { cmd: string; ratePerSec: number; durationMs: number };
   if (cmd.cmd === 'phase') await phase(cmd.ratePerSec, cmd.durationMs);
+  else if (cmd.cmd === 'warm') await warm(cmd.ratePerSec);
   else break;
 }
 for (const c of clients) c.ws.destroy();
