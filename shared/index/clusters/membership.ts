@@ -4,8 +4,7 @@
 //  - leave its cluster when under 50% of sampled members are within the RTT threshold;
 //  - join a cluster when at least 80% of its sampled members are within the threshold;
 //  - among acceptable clusters prefer the largest; sizes within a factor (2 during the youngest
-//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id —
-//    unless only one of the two filled our quota of near samples (then it wins: the other is small).
+//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id.
 // A cluster's size is the smaller of what its members advertise and what our own census counts
 // (census.ts): adverts overstate a dying cluster whose last members are id neighbours; a census
 // overstates a tiny cluster that happens to have a member in one of our shallow buckets.
@@ -132,18 +131,11 @@ export class ClusterMembership {
     return this.nearCount(c) / c.samples.size;
   }
 
-  /**
-   * True when a (size sa, id ia, na near samples) beats b under Coral's tie rule. Within a tie, a
-   * cluster that filled our sample quota with near members beats one that could not: it has few
-   * members, whatever their size estimates say (the last members of a dying cluster are id
-   * neighbours, whose table-based estimates read far too high).
-   */
-  private beats(sa: number, ia: number, na: number, sb: number, ib: number, nb: number, youngestAgeMs: number): boolean {
+  /** True when a (size sa, id ia) beats b under Coral's tie rule. */
+  private beats(sa: number, ia: number, sb: number, ib: number, youngestAgeMs: number): boolean {
     const factor = Math.floor(youngestAgeMs / HOUR_MS) % 2 === 0 ? 2 : 8;
     const tie = Math.max(sa, sb) <= factor * Math.max(1, Math.min(sa, sb));
     if (!tie) return sa > sb;
-    const full = this.limits.clusterSamples;
-    if ((na >= full) !== (nb >= full)) return na >= full;
     return ia < ib;
   }
 
@@ -167,20 +159,17 @@ export class ClusterMembership {
     let best: ObservedCluster | null = null;
     let bestSize = leaving ? 0 : this.sizeOf(mine, this.id, census);
     let bestId = leaving ? Infinity : this.id;
-    let bestNear = leaving || !mine ? 0 : this.nearCount(mine);
     let bestAgeMs = leaving ? Infinity : nowMs - this.createdAtMs;
     for (const c of this.observed.values()) {
       if (c.id === this.id || c.samples.size === 0) continue;
       const frac = this.nearFraction(c);
       if (frac === null || frac < this.limits.clusterJoinFraction) continue;
       const youngest = Math.min(bestAgeMs, c.ageS * 1000);
-      const near = this.nearCount(c);
       const size = this.sizeOf(c, c.id, census);
-      if (bestId === Infinity || this.beats(size, c.id, near, bestSize, bestId, bestNear, youngest)) {
+      if (bestId === Infinity || this.beats(size, c.id, bestSize, bestId, youngest)) {
         best = c;
         bestSize = size;
         bestId = c.id;
-        bestNear = near;
         bestAgeMs = c.ageS * 1000;
       }
     }
@@ -224,7 +213,7 @@ export class ClusterMembership {
       let near = false;
       for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near = true;
       const size = this.sizeOf(c, c.id, census);
-      if (near && (!best || this.beats(size, c.id, this.nearCount(c), bestSize, best.id, this.nearCount(best), Math.min(c.ageS, best.ageS) * 1000))) {
+      if (near && (!best || this.beats(size, c.id, bestSize, best.id, Math.min(c.ageS, best.ageS) * 1000))) {
         best = c;
         bestSize = size;
       }
