@@ -595,7 +595,8 @@ export class CoralNode {
    */
   private enrichSamples(done: () => void): void {
     const asks: Array<{ level: number; via: Contact }> = [];
-    for (const m of this.clusters) for (const u of m.undersampled(2, this.census(m.level))) asks.push({ level: m.level, via: u.via });
+    const census = this.census();
+    for (const m of this.clusters) for (const u of m.undersampled(2, census[m.level - 1])) asks.push({ level: m.level, via: u.via });
     let left = asks.length;
     if (left === 0) return done();
     const finish = () => --left === 0 && done();
@@ -620,10 +621,10 @@ export class CoralNode {
     }
   }
 
-  /** Cluster sizes at `level` counted through our level-0 table. */
-  private census(level: number): Map<number, number> {
+  /** Cluster sizes per level (index level - 1) counted through our level-0 table. */
+  private census(): Map<number, number>[] {
     const t = this.tables[0];
-    return clusterCensus(t, level, t.estimateNetworkSize());
+    return clusterCensus(t, this.clusters.length, t.estimateNetworkSize());
   }
 
   private refreshHeader(): void {
@@ -641,9 +642,10 @@ export class CoralNode {
     const finish = () => {
       if (--left === 0) done();
     };
+    const census = this.census();
     for (const m of this.clusters) {
-      const census = this.census(m.level);
-      const choice = m.evaluate(census, now) ?? (joining ? m.provisional(census, now) : null);
+      const sizes = census[m.level - 1];
+      const choice = m.evaluate(sizes, now) ?? (joining ? m.provisional(sizes, now) : null);
       if (!choice) {
         finish();
         continue;

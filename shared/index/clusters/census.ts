@@ -12,24 +12,29 @@ import { ID_BITS } from '../id';
 import type { RoutingTable } from '../routing/table';
 
 /**
- * Estimated members per cluster id at `level` (1-based), from the last adverts of level-0 contacts.
- * Old adverts are counted too: keeping only fresh ones keeps the contacts we talk to most, and
- * those are our own cluster's members (every cluster-level lookup updates their level-0 entry).
+ * Estimated members per cluster id at each of `levels` cluster levels (result[l - 1] is level l),
+ * from the last adverts of level-0 contacts. Old adverts are counted too: keeping only fresh ones
+ * keeps the contacts we talk to most, and those are our own cluster's members (every cluster-level
+ * lookup updates their level-0 entry).
  */
-export function clusterCensus(table: RoutingTable, level: number, networkSize: number): Map<number, number> {
-  const sizes = new Map<number, number>();
+export function clusterCensus(table: RoutingTable, levels: number, networkSize: number): Map<number, number>[] {
+  const sizes = Array.from({ length: levels }, () => new Map<number, number>());
   const depth = Math.min(table.depth(), ID_BITS);
   for (let i = 0; i < depth; i++) {
     const bucket = table.bucket(i);
     if (!bucket) continue;
     let counted = 0;
-    for (const e of bucket) if (e.clusterIds?.[level - 1]) counted++;
+    for (const e of bucket) if (e.clusterIds) counted++;
     if (counted === 0) continue;
     // A bucket that holds its whole subtree counts its members one by one.
     const weight = Math.max(1, networkSize / 2 ** (i + 1) / counted);
     for (const e of bucket) {
-      const advert = e.clusterIds?.[level - 1];
-      if (advert) sizes.set(advert.id, (sizes.get(advert.id) ?? 0) + weight);
+      const adverts = e.clusterIds;
+      if (!adverts) continue;
+      for (let l = 0; l < levels && l < adverts.length; l++) {
+        const id = adverts[l].id;
+        sizes[l].set(id, (sizes[l].get(id) ?? 0) + weight);
+      }
     }
   }
   return sizes;
