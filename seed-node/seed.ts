@@ -22,6 +22,7 @@ import { startDnsServer, type DnsServer } from './dns/server';
 import { clustersOf, SeedDiscovery } from './seed-discovery';
 import { createRegistry, exposeCounters } from './metrics';
 import { startUdpTransport } from './udp-transport';
+import { holdTickObjectShape } from './tick-object-shape';
 
 export const SEED_VERSION = '0.1.0';
 
@@ -63,6 +64,7 @@ export interface SeedDeps {
 }
 
 export async function startSeed(cfg: SeedConfig, deps: SeedDeps): Promise<Seed> {
+  holdTickObjectShape(); // as early as the seed can: see the module
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const dataDir = new SeedDataDir(cfg.dataDir);

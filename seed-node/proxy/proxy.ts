@@ -15,6 +15,7 @@ import { defaultResolveHost, type ResolveHost } from './resolve-origin';
 import { newCounters, type ProxyStats } from './stats';
 import { ObjectStore } from './store';
 import { createAgents } from './upstream';
+import { holdTickObjectShape } from '../tick-object-shape';
 
 export interface ProxyOptions {
   zone: string;
@@ -41,6 +42,7 @@ export interface Proxy {
 }
 
 export async function createProxy(opts: ProxyOptions): Promise<Proxy> {
+  holdTickObjectShape(); // every cache hit runs several nextTicks
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger;
   const limits: ProxyLimits = { ...PROXY_DEFAULTS, ...opts.limits };
