@@ -6,7 +6,7 @@
 // weakly. A full GC while no entry is alive — V8's memory reducer runs one a few seconds into any idle spell — frees
 // the maps; the next nextTick finds its recorded map gone, and V8 then marks the site megamorphic for good. From then
 // on every nextTick (several per HTTP request) defines those two keys through the V8 runtime: 4 KiB cache hits cost
-// 31-36 µs of CPU instead of 24-28 (bench/results/proxy.md). A live entry keeps its map, and through the map's back
+// 30-36 µs of CPU instead of 24-28 (bench/results/proxy.md). A live entry keeps its map, and through the map's back
 // pointers the one before it, alive, so the recorded maps stay valid across idle GCs.
 import { executionAsyncResource } from 'node:async_hooks';
 
