@@ -22,7 +22,7 @@ import { startDnsServer, type DnsServer } from './dns/server';
 import { clustersOf, SeedDiscovery } from './seed-discovery';
 import { createRegistry, exposeCounters } from './metrics';
 import { startUdpTransport } from './udp-transport';
-import { holdTickObjectShape } from './tick-object-shape';
+import { holdTickObjectShape } from '../shared/platform/tick-object-shape';
 
 export const SEED_VERSION = '0.1.0';
 

@@ -10,6 +10,7 @@ import { Tracker, type TrackerLogger } from './core';
 import { createRelayHandler, HttpSignalRelay } from './http-relay';
 import type { SignalRelay } from './signal-relay';
 import { attachTracker } from './ws-front';
+import { holdTickObjectShape } from '../shared/platform/tick-object-shape';
 
 export interface TrackerServerOptions {
   host?: string;
@@ -37,6 +38,7 @@ export interface TrackerServer {
 }
 
 export async function startTrackerServer(opts: TrackerServerOptions = {}): Promise<TrackerServer> {
+  holdTickObjectShape(); // every reply runs a nextTick or more: see the module
   const host = opts.host ?? '127.0.0.1';
   const clock = opts.clock ?? systemClock;
   let onRequest: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;

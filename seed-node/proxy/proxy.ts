@@ -15,7 +15,7 @@ import { defaultResolveHost, type ResolveHost } from './resolve-origin';
 import { newCounters, type ProxyStats } from './stats';
 import { ObjectStore } from './store';
 import { createAgents } from './upstream';
-import { holdTickObjectShape } from '../tick-object-shape';
+import { holdTickObjectShape } from '../../shared/platform/tick-object-shape';
 
 export interface ProxyOptions {
   zone: string;

@@ -1,7 +1,7 @@
 // The held object must really be one of nextTick's queue entries (two async-id symbol keys, then callback and args):
 // if a Node upgrade changes how nextTick builds them, holding it no longer protects anything and this says so.
 import { expect, it } from 'vitest';
-import { heldTickObject, holdTickObjectShape } from '../../seed-node/tick-object-shape';
+import { heldTickObject, holdTickObjectShape } from '../../shared/platform/tick-object-shape';
 
 it('holds a nextTick queue entry', async () => {
   holdTickObjectShape();
