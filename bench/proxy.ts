@@ -15,7 +15,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, table, writeResult } from './support';
+import { median, reefCliNodeFlags, table, writeResult } from './support';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -118,12 +118,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The V8 flags bin/reef.js's shebang line runs the CLI (and so `reef seed`) with. */
-function seedNodeFlags(): string[] {
-  const shebang = readFileSync(new URL('../bin/reef.js', import.meta.url), 'utf8').split('\n')[0];
-  return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
-}
-
 /** The lines a child writes to stdout, one at a time. */
 function lines(child: ChildProcess): { next(): Promise<string> } {
   const queue: string[] = [];
@@ -164,7 +158,7 @@ async function main(): Promise<void> {
   need('wrk');
   need('nginx');
   if (PIN) need('taskset');
-  const seedFlags = seedNodeFlags();
+  const seedFlags = reefCliNodeFlags();
   // Every server this script starts inherits the pinning.
   if (PIN) spawnSync('taskset', ['-a', '-c', '-p', SERVER_CPU, String(process.pid)], { stdio: 'ignore' });
   const tmp = mkdtempSync(join(tmpdir(), 'reef-bench-proxy-'));

@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: a seeded RNG, timing, medians, and a markdown table writer.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The simulator's seeded PRNG (mulberry32), so benchmark inputs are the same every run. */
@@ -29,4 +29,10 @@ export function writeResult(path: string, text: string): void {
 export function table(header: string[], rows: Array<Array<string | number>>): string {
   const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The V8 flags bin/reef.js's shebang line runs the CLI (`reef seed`, `reef tracker`, ...) with. */
+export function reefCliNodeFlags(): string[] {
+  const shebang = readFileSync(new URL('../bin/reef.js', import.meta.url), 'utf8').split('\n')[0];
+  return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
 }
