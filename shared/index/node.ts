@@ -595,8 +595,8 @@ export class CoralNode {
    */
   private enrichSamples(done: () => void): void {
     const asks: Array<{ level: number; via: Contact }> = [];
-    const census = this.census();
-    for (const m of this.clusters) for (const u of m.undersampled(2, census[m.level - 1])) asks.push({ level: m.level, via: u.via });
+    const census = this.lazyCensus();
+    for (const m of this.clusters) for (const u of m.undersampled(2, () => census()[m.level - 1])) asks.push({ level: m.level, via: u.via });
     let left = asks.length;
     if (left === 0) return done();
     const finish = () => --left === 0 && done();
@@ -621,10 +621,10 @@ export class CoralNode {
     }
   }
 
-  /** Cluster sizes per level (index level - 1) counted through our level-0 table. */
-  private census(): Map<number, number>[] {
-    const t = this.tables[0];
-    return clusterCensus(t, this.clusters.length, t.estimateNetworkSize());
+  /** Cluster sizes per level (index level - 1) counted through our level-0 table, on first use. */
+  private lazyCensus(): () => Map<number, number>[] {
+    let sizes: Map<number, number>[] | undefined;
+    return () => (sizes ??= clusterCensus(this.tables[0], this.clusters.length, this.tables[0].estimateNetworkSize()));
   }
 
   private refreshHeader(): void {
@@ -642,9 +642,9 @@ export class CoralNode {
     const finish = () => {
       if (--left === 0) done();
     };
-    const census = this.census();
+    const census = this.lazyCensus();
     for (const m of this.clusters) {
-      const sizes = census[m.level - 1];
+      const sizes = () => census()[m.level - 1];
       const choice = m.evaluate(sizes, now) ?? (joining ? m.provisional(sizes, now) : null);
       if (!choice) {
         finish();

@@ -41,6 +41,9 @@ export interface ClusterChoice {
   via: Contact[];
 }
 
+/** Cluster sizes by id from our census (census.ts), computed on first call: most evaluations need none. */
+export type Census = () => ReadonlyMap<number, number>;
+
 export function newClusterId(rng: Rng): number {
   return Math.floor(rng() * 2 ** 48) || 1;
 }
@@ -144,26 +147,30 @@ export class ClusterMembership {
    * least our table's estimate: adverts lag right after we join) and our census, never less than
    * the members we sampled ourselves (plus us, for our own cluster).
    */
-  private sizeOf(c: ObservedCluster | undefined, id: number, census: ReadonlyMap<number, number>): number {
+  private sizeOf(c: ObservedCluster | undefined, id: number, census: Census): number {
     const self = id === this.id ? 1 : 0;
     const advertised = self ? (c && c.samples.size > 0 ? Math.max(c.size, this.sizeEstimate) : this.sizeEstimate) : (c?.size ?? 0);
-    const counted = (census.get(id) ?? 0) + self;
+    const counted = (census().get(id) ?? 0) + self;
     return Math.max(Math.min(advertised, counted), (c?.samples.size ?? 0) + self);
   }
 
   /** Decides membership. Returns the cluster to move to, or null to stay. */
-  evaluate(census: ReadonlyMap<number, number>, nowMs: number): ClusterChoice | null {
+  evaluate(census: Census, nowMs: number): ClusterChoice | null {
     const mine = this.observed.get(this.id);
     const mineFrac = mine ? this.nearFraction(mine) : null;
     const leaving = mineFrac !== null && mineFrac < this.limits.clusterLeaveFraction;
+    const candidates: ObservedCluster[] = [];
+    for (const c of this.observed.values()) {
+      if (c.id === this.id || c.samples.size === 0) continue;
+      const frac = this.nearFraction(c);
+      if (frac !== null && frac >= this.limits.clusterJoinFraction) candidates.push(c);
+    }
+    if (candidates.length === 0) return leaving ? { id: newClusterId(this.rng), createdAtMs: nowMs, via: [] } : null;
     let best: ObservedCluster | null = null;
     let bestSize = leaving ? 0 : this.sizeOf(mine, this.id, census);
     let bestId = leaving ? Infinity : this.id;
     let bestAgeMs = leaving ? Infinity : nowMs - this.createdAtMs;
-    for (const c of this.observed.values()) {
-      if (c.id === this.id || c.samples.size === 0) continue;
-      const frac = this.nearFraction(c);
-      if (frac === null || frac < this.limits.clusterJoinFraction) continue;
+    for (const c of candidates) {
       const youngest = Math.min(bestAgeMs, c.ageS * 1000);
       const size = this.sizeOf(c, c.id, census);
       if (bestId === Infinity || this.beats(size, c.id, bestSize, bestId, youngest)) {
@@ -173,20 +180,17 @@ export class ClusterMembership {
         bestAgeMs = c.ageS * 1000;
       }
     }
-    if (best) {
-      const via = [...best.samples.values()].filter((s) => s.rttMs < this.rttThresholdMs).sort((a, b) => a.rttMs - b.rttMs);
-      return { id: best.id, createdAtMs: nowMs - best.ageS * 1000, via: via.map((s) => s.contact) };
-    }
-    if (leaving) return { id: newClusterId(this.rng), createdAtMs: nowMs, via: [] };
-    return null;
+    if (!best) return null;
+    const via = [...best.samples.values()].filter((s) => s.rttMs < this.rttThresholdMs).sort((a, b) => a.rttMs - b.rttMs);
+    return { id: best.id, createdAtMs: nowMs - best.ageS * 1000, via: via.map((s) => s.contact) };
   }
 
   /**
    * Clusters that look near (every sample under the threshold) but have too few samples to judge,
    * largest first, each with one near member to ask for more members.
    */
-  undersampled(max: number, census: ReadonlyMap<number, number>): Array<{ id: number; via: Contact }> {
-    const out: Array<{ id: number; size: number; via: Contact }> = [];
+  undersampled(max: number, census: Census): Array<{ id: number; via: Contact }> {
+    const out: Array<{ c: ObservedCluster; size: number; via: Contact }> = [];
     for (const c of this.observed.values()) {
       if (c.id === this.id || c.samples.size === 0 || this.nearFraction(c) !== null) continue;
       let via: Sample | undefined;
@@ -195,25 +199,29 @@ export class ClusterMembership {
         if (s.rttMs >= this.rttThresholdMs) allNear = false;
         else if (!via || s.rttMs < via.rttMs) via = s;
       }
-      if (allNear && via) out.push({ id: c.id, size: this.sizeOf(c, c.id, census), via: via.contact });
+      if (allNear && via) out.push({ c, size: 0, via: via.contact });
     }
-    out.sort((a, b) => b.size - a.size);
-    return out.slice(0, max);
+    if (out.length > 1) {
+      for (const o of out) o.size = this.sizeOf(o.c, o.c.id, census);
+      out.sort((a, b) => b.size - a.size);
+    }
+    return out.slice(0, max).map((o) => ({ id: o.c.id, via: o.via }));
   }
 
   /**
    * A newcomer's first pick, before it has enough samples for the 80% rule: the largest cluster
    * among nodes it measured under the threshold. The next evaluation confirms it or leaves it.
    */
-  provisional(census: ReadonlyMap<number, number>, nowMs: number): ClusterChoice | null {
+  provisional(census: Census, nowMs: number): ClusterChoice | null {
     let best: ObservedCluster | null = null;
     let bestSize = 0;
     for (const c of this.observed.values()) {
       if (c.id === this.id) continue;
       let near = false;
       for (const s of c.samples.values()) if (s.rttMs < this.rttThresholdMs) near = true;
+      if (!near) continue;
       const size = this.sizeOf(c, c.id, census);
-      if (near && (!best || this.beats(size, c.id, bestSize, best.id, Math.min(c.ageS, best.ageS) * 1000))) {
+      if (!best || this.beats(size, c.id, bestSize, best.id, Math.min(c.ageS, best.ageS) * 1000)) {
         best = c;
         bestSize = size;
       }
