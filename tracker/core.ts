@@ -230,7 +230,10 @@ export class Tracker implements SignalSink {
     const max = m.max ?? this.cfg.defaultLookupPeers;
     const peers = orderPeers(this.candidates(values, scan, max, s.peerId!), asker, max);
     for (const p of peers) if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
-    this.send(s, { type: 'peers', id: m.id, integrity: m.integrity, peers });
+    // The reply JSON.stringify would build, from each entry's text made once (peers: ServerMessage).
+    let text = `{"type":"peers","id":${m.id},"integrity":${JSON.stringify(m.integrity)},"peers":[`;
+    for (let i = 0; i < peers.length; i++) text += (i ? ',' : '') + entryText(peers[i]);
+    this.sendText(s, text + ']}');
   }
 
   private async onSignal(s: Session, m: ClientMessageOf<'signal'>): Promise<void> {
@@ -337,10 +340,14 @@ export class Tracker implements SignalSink {
   }
 
   private send(s: Session, msg: ServerMessage): void {
+    if (!s.closed) this.sendText(s, JSON.stringify(msg));
+  }
+
+  private sendText(s: Session, text: string): void {
     if (s.closed) return;
     this.metrics.messagesOut++;
     try {
-      s.conn.send(JSON.stringify(msg));
+      s.conn.send(text);
     } catch (err) {
       this.log.debug({ err: String(err) }, 'send failed');
     }
@@ -403,6 +410,13 @@ function peekId(frame: string | Uint8Array): number | undefined {
 }
 
 /** Distinct objects of an announce that the session does not hold yet (a message may repeat one). */
+// A peer entry is shared by every lookup that returns it (decoded once per index value): its JSON
+// text is kept on it under a symbol, which JSON.stringify does not see.
+const ENTRY_TEXT = Symbol('entryText');
+function entryText(e: PeerEntry & { [ENTRY_TEXT]?: string }): string {
+  return (e[ENTRY_TEXT] ??= JSON.stringify(e));
+}
+
 function countFresh(objects: readonly { integrity: string }[], held: ReadonlyMap<string, unknown>): number {
   if (objects.length === 1) return held.has(objects[0].integrity) ? 0 : 1; // the usual case, without a Set
   const fresh = new Set<string>();
