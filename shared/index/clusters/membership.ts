@@ -138,8 +138,7 @@ export class ClusterMembership {
   private beats(sa: number, ia: number, sb: number, ib: number, youngestAgeMs: number): boolean {
     const factor = Math.floor(youngestAgeMs / HOUR_MS) % 2 === 0 ? 2 : 8;
     const tie = Math.max(sa, sb) <= factor * Math.max(1, Math.min(sa, sb));
-    if (!tie) return sa > sb;
-    return ia < ib;
+    return tie ? ia < ib : sa > sb;
   }
 
   /**
