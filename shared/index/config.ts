@@ -16,6 +16,11 @@ export const INDEX_DEFAULTS = {
   bitsPerHop: 2,
   /** RTT thresholds of levels 1, 2, ... (level 0 is global, threshold infinite). */
   rttThresholdsMs: [60, 20] as number[],
+  /**
+   * Bootstrap nodes that did not answer (down, or too busy to answer within the timeout) are pinged
+   * again after 1 s, 2 s, 4 s, … up to this interval, while our routing table holds under k contacts.
+   */
+  bootstrapRetryMaxMs: 30_000,
   /** Timeout of one RPC to a contact whose RTT we do not know. */
   rpcTimeoutMs: 1000,
   /** Floor of the per-contact timeout derived from measured RTT (timeout = max(floor, 4 x RTT)). */

@@ -96,6 +96,10 @@ export class CoralNode {
   /** A member of one of our clusters moved to another cluster since the last evaluation. */
   private memberMoved = false;
   private running = false;
+  private bootstrapAddresses: Address[] = [];
+  private readonly bootstrapAnswered = new Set<Address>();
+  /** Joined knowing nobody: the first node that contacts us makes us join properly, at once. */
+  private isolated = false;
 
   constructor(components: CoralComponents, init: CoralInit = {}) {
     const { id, services, onStore, ...cfg } = init;
@@ -167,32 +171,62 @@ export class CoralNode {
   /** Joins through the given addresses (and any imported contacts); resolves when joined. */
   start(bootstrap: Address[] = []): Promise<void> {
     this.running = true;
+    this.bootstrapAddresses = [...bootstrap];
     this.scheduleTick(this.config.maintenanceIntervalMs * (0.5 + this.rng()));
     return new Promise((resolve) => {
       let waiting = bootstrap.length;
-      const afterPings = () => this.join(resolve);
+      const afterPings = () => {
+        this.retryBootstrap(0);
+        this.join(resolve);
+      };
       if (waiting === 0) return afterPings();
-      for (const addr of bootstrap) {
-        this.engine.request(addr, { t: 'ping' }, this.config.rpcTimeoutMs, () => {
-          if (--waiting === 0) afterPings();
-        });
-      }
+      for (const addr of bootstrap) this.pingBootstrap(addr, () => --waiting === 0 && afterPings());
+    });
+  }
+
+  /**
+   * Bootstrap nodes that did not answer (down, or too busy to answer in time: a late reply is dropped)
+   * are asked again after 1 s, 2 s, 4 s, … while our table is small: a node that joined alone forms
+   * clusters of its own, and seeds that only found each other stay apart from the first seed, until
+   * the next maintenance tick. An answer makes learn() add the node (and join, if we were alone).
+   */
+  private retryBootstrap(attempt: number): void {
+    const missing = () => this.bootstrapAddresses.filter((a) => !this.bootstrapAnswered.has(a));
+    if (!this.running || missing().length === 0) return;
+    const waitMs = Math.min(this.config.bootstrapRetryMaxMs, this.config.rpcTimeoutMs * 2 ** attempt);
+    this.clock.setTimeout(() => {
+      if (!this.running || this.tables[0].size >= this.config.k) return;
+      for (const addr of missing()) this.pingBootstrap(addr, () => {});
+      this.retryBootstrap(attempt + 1);
+    }, waitMs);
+  }
+
+  private pingBootstrap(addr: Address, done: () => void): void {
+    this.engine.request(addr, { t: 'ping' }, this.config.rpcTimeoutMs, (reply) => {
+      if (reply) this.bootstrapAnswered.add(addr);
+      done();
     });
   }
 
   private join(done: () => void): void {
+    this.isolated = false;
     this.findClosest(0, this.id, () => {
+      this.isolated = this.tables[0].size === 0;
       // Mark near buckets fresh: the self-lookup just walked them (Kademlia's join rule).
       const now = this.clock.now();
       for (const t of this.tables) t.touchedMs.fill(now, 0, Math.min(ID_BITS, t.depth() + 1));
-      this.evaluateClusters(
-        () => {
-          this.refreshHeader();
-          done();
-        },
-        false,
-        true,
-      );
+      const finish = () => {
+        this.refreshHeader();
+        done();
+      };
+      this.evaluateClusters(() => {
+        // Seeds of a small network join at once and chase each other's clusters: a pick whose members
+        // already moved on, or one we ended up alone in, is judged again from what the join just heard.
+        const settled = !this.memberMoved && !this.clusters.some((m) => this.tables[m.level].size === 0);
+        if (settled || this.tables[0].size === 0) return finish();
+        this.memberMoved = false;
+        this.evaluateClusters(finish, false, false, false);
+      }, false, true);
     });
   }
 
@@ -250,6 +284,7 @@ export class CoralNode {
     const now = this.clock.now();
     const key = idKey(msg.sender);
     this.maybePing(this.tables[0].observe(contact, now, key));
+    if (this.isolated && this.running && this.tables[0].size > 0) this.join(() => {});
     const entry = this.tables[0].get(msg.sender, key);
     if (entry) entry.clusterIds = msg.clusters;
     for (const m of this.clusters) {
@@ -568,7 +603,9 @@ export class CoralNode {
    */
   private heardLately(c: Contact): boolean {
     const key = idKey(c.id);
-    const e = this.tables[0].get(c.id, key);
+    // A cluster member may be missing from a full level-0 bucket: its cluster-table entry counts too.
+    let e: RoutingEntry | undefined;
+    for (let i = 0; i < this.tables.length && !e; i++) e = this.tables[i].get(c.id, key);
     if (!e || e.rttMs === undefined || this.clock.now() - e.lastSeenMs >= this.config.clusterEvalIntervalMs) return false;
     for (const m of this.clusters) if (!m.hasSample(key)) return false;
     return true;
@@ -632,10 +669,21 @@ export class CoralNode {
   }
 
   /** Re-evaluates membership at every cluster level; joins a new cluster's DHT by a self-lookup in it. */
-  evaluateClusters(done: () => void, probe = false, joining = false, periodic = true): void {
+  evaluateClusters(done: () => void, probe = false, joining = false, periodic = true, confirmed = false): void {
     // The period counts from the start of an evaluation (probing takes a moment of its own).
     if (periodic) this.lastClusterEvalMs = this.clock.now();
-    if (probe) return this.probeClusters(() => this.evaluateClusters(done, false, false, false));
+    if (probe) return this.probeClusters(() => this.evaluateClusters(done, false, joining, false, true));
+    if (!confirmed) {
+      // Leaving on samples we did not just take (the bootstrap ping, a reply while the member was
+      // busy): measure the far-looking members once more first.
+      const doubtful = new Map<string, Contact>();
+      for (const m of this.clusters) for (const c of m.farMembersIfLeaving()) doubtful.set(idKey(c.id), c);
+      if (doubtful.size > 0) {
+        let waiting = doubtful.size;
+        for (const c of doubtful.values()) this.call(c, { t: 'ping' }, () => --waiting === 0 && this.evaluateClusters(done, false, joining, false, true));
+        return;
+      }
+    }
     const now = this.clock.now();
     let left = this.clusters.length;
     if (left === 0) return done();
@@ -645,7 +693,9 @@ export class CoralNode {
     const census = this.lazyCensus();
     for (const m of this.clusters) {
       const sizes = () => census()[m.level - 1];
-      const choice = m.evaluate(sizes, now) ?? (joining ? m.provisional(sizes, now) : null);
+      // A newcomer still alone in its cluster takes a provisional pick; one that others already joined
+      // (every seed of a small network joins at once) keeps its members unless evaluate() says move.
+      const choice = m.evaluate(sizes, now) ?? (joining && this.tables[m.level].size === 0 ? m.provisional(sizes, now) : null);
       if (!choice) {
         finish();
         continue;

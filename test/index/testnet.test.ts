@@ -138,6 +138,25 @@ describe('CoralNode on a testnet', () => {
     tn.teardown();
   }, 60_000);
 
+  it('seeds that join while their bootstrap node is unresponsive end up in its clusters within seconds', async () => {
+    // The first node of a small deployment is busy (or paused) while the others start: their pings go
+    // unanswered, so they join alone. They must find it, and agree on one cluster per level, long before
+    // the next maintenance tick (30-90 s away), or DNS answers stay split by cluster meanwhile.
+    for (const seed of [1, 2, 3, 4]) {
+      const tn = await createTestnet(1, { seed, network: { regions: 1 }, bootstrapCount: 1 });
+      const [a] = tn.nodes;
+      tn.network.setDown(a.address);
+      const b = tn.add();
+      const c = tn.add();
+      await tn.run(2500);
+      tn.network.setDown(a.address, false);
+      await tn.run(15_000);
+      expect([a, b, c].map((n) => n.tables[0].size)).toEqual([2, 2, 2]);
+      for (const level of [1, 2]) expect(new Set([a, b, c].map((n) => n.clusters[level - 1].id)).size).toBe(1);
+      tn.teardown();
+    }
+  });
+
   it('never lets a node with another secret join, and counts what it sends', async () => {
     const tn = await createTestnet(20, { seed: 9, init: { k: 8 } });
     const stranger = tn.add({ authenticator: createHmacAuthenticator('another-deployment') });

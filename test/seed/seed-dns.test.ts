@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSeedProcess, waitFor, type SeedProcess } from '../support/seed-process';
+import { startSeedProcess, status, waitFor, type SeedProcess } from '../support/seed-process';
 
 const run = promisify(execFile);
 const HOSTS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
@@ -40,7 +40,11 @@ describe('reef seed DNS', () => {
       if (a.length < 2) return false;
       a.forEach((ip) => seen.add(ip));
       return seen.size === 3;
-    }, 40_000, 100);
+    }, 40_000, 100).catch(async (e: Error) => {
+      // Answers come from the resolver's cluster: say what each seed's index saw.
+      const views = await Promise.all(seeds.map((x) => status(x).then((st) => ({ levels: st.levels, liveSeeds: st.liveSeeds }), (err: Error) => err.message)));
+      throw new Error(`${e.message}; seen ${[...seen].join(' ')}; seeds: ${JSON.stringify(views)}`);
+    });
     expect([...seen].sort()).toEqual([...HOSTS].sort());
     expect(await dig(seeds[0], 'reef.localhost', 'SOA')).toHaveLength(1);
     expect((await dig(seeds[0], 'reef.localhost', 'NS')).length).toBeGreaterThanOrEqual(2);

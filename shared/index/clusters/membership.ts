@@ -4,7 +4,8 @@
 //  - leave its cluster when under 50% of sampled members are within the RTT threshold;
 //  - join a cluster when at least 80% of its sampled members are within the threshold;
 //  - among acceptable clusters prefer the largest; sizes within a factor (2 during the youngest
-//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id.
+//    cluster's first hour, 8 the next hour, then repeating) are a tie, won by the lowest id (below
+//    k members, sizes are counted and compared exactly).
 // A cluster's size is the smaller of what its members advertise and what our own census counts
 // (census.ts): adverts overstate a dying cluster whose last members are id neighbours; a census
 // overstates a tiny cluster that happens to have a member in one of our shallow buckets.
@@ -19,6 +20,7 @@ export interface ClusterLimits {
   clusterLeaveFraction: number;
   clusterSamples: number;
   clusterMinSamples: number;
+  k: number;
 }
 
 interface Sample {
@@ -134,8 +136,13 @@ export class ClusterMembership {
     return this.nearCount(c) / c.samples.size;
   }
 
-  /** True when a (size sa, id ia) beats b under Coral's tie rule. */
+  /**
+   * True when a (size sa, id ia) beats b under Coral's tie rule. Clusters under k members are
+   * counted, not estimated (their members fit in one bucket of our tables), so they compare exactly:
+   * with the factor, a pair and a singleton would tie and the singleton could win on its id.
+   */
   private beats(sa: number, ia: number, sb: number, ib: number, youngestAgeMs: number): boolean {
+    if (Math.max(sa, sb) < this.limits.k) return sa === sb ? ia < ib : sa > sb;
     const factor = Math.floor(youngestAgeMs / HOUR_MS) % 2 === 0 ? 2 : 8;
     const tie = Math.max(sa, sb) <= factor * Math.max(1, Math.min(sa, sb));
     return tie ? ia < ib : sa > sb;
@@ -151,6 +158,17 @@ export class ClusterMembership {
     const advertised = self ? (c && c.samples.size > 0 ? Math.max(c.size, this.sizeEstimate) : this.sizeEstimate) : (c?.size ?? 0);
     const counted = (census().get(id) ?? 0) + self;
     return Math.max(Math.min(advertised, counted), (c?.samples.size ?? 0) + self);
+  }
+
+  /**
+   * When our own cluster's samples say leave: the members that look far. One slow reply (e.g. from a
+   * member busy at that moment) is enough to say so; a second sample, kept as the minimum, confirms it.
+   */
+  farMembersIfLeaving(): Contact[] {
+    const mine = this.observed.get(this.id);
+    const frac = mine ? this.nearFraction(mine) : null;
+    if (!mine || frac === null || frac >= this.limits.clusterLeaveFraction) return [];
+    return [...mine.samples.values()].filter((s) => s.rttMs >= this.rttThresholdMs).map((s) => s.contact);
   }
 
   /** Decides membership. Returns the cluster to move to, or null to stay. */
