@@ -28,6 +28,8 @@ const CLIENTS = Number(opt('clients', '10000'));
 const WORKERS = Number(opt('workers', '2'));
 const RATES = opt('rates', '5000,10000,20000,22000,24000').split(',').map(Number);
 const DURATION_MS = Number(opt('duration-ms', '8000'));
+/** Each step first runs this long at its rate unmeasured (after the idle gap between steps). */
+const LEAD_IN_MS = Number(opt('lead-in-ms', '1000'));
 const OBJECTS = Number(opt('objects', '1000'));
 const IMPLS = opt('only', '') ? [opt('only', '')] : ['reef', 'webtorrent'];
 const CPU_PROF_DIR = opt('cpu-prof-dir', '');
@@ -79,8 +81,27 @@ function cpuSeconds(pid: number | undefined): { user: number; sys: number } {
   }
 }
 
+/**
+ * Waits until every rig process together uses under 10% of a core (or 90 s pass): a saturated tracker
+ * keeps draining its backlog for seconds after its step, and would take a core from the next step.
+ */
+async function waitQuiet(rigs: Rig[]): Promise<number> {
+  const t0 = Date.now();
+  const busy = () => rigs.flatMap((r) => r.pids).reduce((a, pid) => { const c = cpuSeconds(pid); return a + (Number.isFinite(c.user) ? c.user + c.sys : 0); }, 0);
+  let before = busy();
+  while (Date.now() - t0 < 90_000) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = busy();
+    if (now - before < 0.05) break;
+    before = now;
+  }
+  return (Date.now() - t0) / 1000;
+}
+
 interface Rig {
   impl: string;
+  /** The tracker's and the generators' process ids. */
+  pids: number[];
   connected: number;
   connectS: number;
   idleRssMb: number;
@@ -145,13 +166,14 @@ async function startRig(impl: string): Promise<Rig> {
   const idleRssMb = rss / 2 ** 20;
   const rig: Rig = {
     impl, connected, connectS, idleRssMb, results: [],
+    pids: [server.pid!, ...workers.map((w) => w.pid!)],
     async step(rate) {
       maxRss = rss;
       if (CPU_PROF_DIR) server.kill('SIGUSR2'); // start this step's profile
       if (LOOP_STATS) server.stdin.write('loop\n'); // starts this step's window
       const cpu0 = cpuSeconds(server.pid);
       const pending = workers.map((_, i) => next(i));
-      workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS }) + '\n'));
+      workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS, leadInMs: LEAD_IN_MS }) + '\n'));
       const done = await Promise.all(pending);
       const cpu1 = cpuSeconds(server.pid);
       const loop: string[] = [];
@@ -171,6 +193,7 @@ async function startRig(impl: string): Promise<Rig> {
       }
       const h = new Histogram();
       let sent = 0;
+      let allSent = 0; // with the lead-in: the CPU figures cover the whole step
       let received = 0;
       let errors = 0;
       let elapsed = 0;
@@ -180,6 +203,7 @@ async function startRig(impl: string): Promise<Rig> {
         if (d.errors) console.log(`  worker error codes: ${JSON.stringify(d.errorCodes)}`);
         h.merge(d.hist as { counts: [number, number][] });
         sent += d.sent as number;
+        allSent += (d.sent as number) + ((d.leadSent as number) ?? 0);
         received += d.received as number;
         errors += d.errors as number;
         elapsed = Math.max(elapsed, d.elapsedMs as number);
@@ -187,9 +211,9 @@ async function startRig(impl: string): Promise<Rig> {
       const r: PhaseResult = {
         impl, ratePerSec: rate, sent, received, errors,
         throughput: received / (elapsed / 1000), p50: h.quantile(0.5), p99: h.quantile(0.99), rssMb: maxRss / 2 ** 20,
-        cpuUsPerOp: ((cpu1.user - cpu0.user + cpu1.sys - cpu0.sys) * 1e6) / sent,
-        sysUsPerOp: ((cpu1.sys - cpu0.sys) * 1e6) / sent,
-        genCpuUsPerOp: genCpuUs / sent,
+        cpuUsPerOp: ((cpu1.user - cpu0.user + cpu1.sys - cpu0.sys) * 1e6) / allSent,
+        sysUsPerOp: ((cpu1.sys - cpu0.sys) * 1e6) / allSent,
+        genCpuUsPerOp: genCpuUs / allSent,
         load: loadavg()[0],
         loop,
       };
@@ -208,10 +232,16 @@ async function startRig(impl: string): Promise<Rig> {
 }
 
 // Both trackers are up at once and the steps alternate between them, so a change in background
-// load on the machine hits both alike.
+// load on the machine hits both alike; each step starts once the previous one's backlog is drained.
 const runs: Rig[] = [];
 for (const impl of IMPLS) runs.push(await startRig(impl));
-for (const rate of RATES) for (const rig of runs) await rig.step(rate);
+for (const rate of RATES) {
+  for (const rig of runs) {
+    const waitedS = await waitQuiet(runs);
+    if (waitedS > 1) console.log(`  (waited ${waitedS.toFixed(1)} s for the machine to go quiet before ${rig.impl} @ ${rate}/s)`);
+    await rig.step(rate);
+  }
+}
 for (const rig of runs) await rig.stop();
 
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
@@ -242,19 +272,20 @@ Reef's tracker runs on the V8 flags \`reef tracker\` gets from bin/reef.js (${pr
 ${WARM ? 'Warm start: before the first step every client announced each of the 20 objects it holds (unmeasured), so the index is at its steady state throughout.' : 'Cold start: each client announced 3 of its 20 objects at connect; the index keeps growing through the steps.'}
 Machine: ${availableParallelism()} CPU (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Tracker, and ${WORKERS} load-generator
 processes, all on this machine over 127.0.0.1 (so the generator competes with the tracker for CPU).
-Both trackers run at the same time and the steps alternate between them. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}
+Both trackers run at the same time and the steps alternate between them; a step starts once every rig process together is under 10% of a core (a saturated tracker drains its backlog for seconds after its step). Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}
 (other jobs on a shared machine raise it; the last column is the 1-minute load average after each step).
 The generator is the same for both trackers and kept cheap: raw \`net\` sockets, one WebSocket handshake per
 socket, then pre-built frames (zero mask key) and replies matched by scanning their bytes for the request id.
 
 Load: ${CLIENTS} concurrent WebSocket clients, ${OBJECTS} objects; open loop at a fixed offered rate for
-${DURATION_MS / 1000} s per step; operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).
+${DURATION_MS / 1000} s per step, after a ${LEAD_IN_MS / 1000} s lead-in at the same rate that is not measured (between steps the tracker
+idles while the other one is measured, and V8 reclaims memory and code then); operations alternate announce (one of the client's 20 objects) and lookup (a random object, up to 5 peers).
 WebTorrent equivalent: announce {info_hash, peer_id}; a lookup is an announce carrying 5 offers
 (its WebSocket tracker returns peers only by forwarding offers to them, so its lookup also costs it
 5 sends to other peers). Round trip = request to reply; "round trips/s" = replies received during
 the step and a 3 s grace period, divided by that time.
 "lost" = no reply within 3 s after the step (answered later, while draining). "tracker CPU µs/op" is
-the tracker process's user+system CPU time over the step and its drain divided by requests sent: it
+the tracker process's user+system CPU time over the step (lead-in included) and its drain divided by requests sent: it
 does not depend on how busy the machine is, and 1e6 / it estimates what one dedicated core sustains; in
 brackets its system (kernel) part. "generator CPU µs/op" is the same for all generator processes together.
 

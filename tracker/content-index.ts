@@ -44,6 +44,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 interface Entry {
   value: Uint8Array;
+  /** In ms since the index's epoch: a small integer V8 stores inline, not a boxed double per entry. */
   expiresAt: number;
   /** The next value whose bytes hash the same (rare). */
   next: Entry | null;
@@ -63,13 +64,20 @@ export class MemoryContentIndex implements ContentIndex {
   private readonly table = new Map<string, Slot>();
   private readonly opts: typeof MEMORY_INDEX_DEFAULTS;
   private timer: unknown = null;
+  /** Times are kept relative to this (see Entry.expiresAt). */
+  private readonly epoch: number;
 
   constructor(
     private readonly clock: Clock,
     opts: Partial<typeof MEMORY_INDEX_DEFAULTS> = {},
   ) {
     this.opts = { ...MEMORY_INDEX_DEFAULTS, ...opts };
+    this.epoch = clock.now();
     this.schedule();
+  }
+
+  private now(): number {
+    return this.clock.now() - this.epoch;
   }
 
   async put(key: Uint8Array, value: Uint8Array, ttlMs: number): Promise<void> {
@@ -77,7 +85,7 @@ export class MemoryContentIndex implements ContentIndex {
     let slot = this.table.get(k);
     if (!slot) this.table.set(k, (slot = { entries: new Map(), count: 0, list: null, firstExpiryAt: Infinity }));
     const h = hashBytes(value);
-    const expiresAt = this.clock.now() + ttlMs;
+    const expiresAt = this.now() + ttlMs;
     const head = slot.entries.get(h);
     let last: Entry | null = null;
     for (let e = head ?? null; e; e = e.next) {
@@ -106,7 +114,7 @@ export class MemoryContentIndex implements ContentIndex {
     const k = mapKey(key);
     const slot = this.table.get(k);
     if (!slot) return [];
-    const now = this.clock.now();
+    const now = this.now();
     if (slot.list && now < slot.firstExpiryAt) return slot.list;
     this.prune(k, slot, now);
     return slot.list ?? [];
@@ -141,7 +149,7 @@ export class MemoryContentIndex implements ContentIndex {
   }
 
   sweep(): void {
-    const now = this.clock.now();
+    const now = this.now();
     for (const [k, slot] of this.table) if (now >= slot.firstExpiryAt) this.prune(k, slot, now);
   }
 

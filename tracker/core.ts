@@ -49,6 +49,7 @@ export class Tracker implements SignalSink {
   private readonly relay: SignalRelay;
   private readonly random: () => number;
   private tickTimer: unknown = null;
+  private readonly epoch: number;
 
   constructor(
     private readonly deps: TrackerDeps,
@@ -62,6 +63,12 @@ export class Tracker implements SignalSink {
     this.relay = deps.relay ?? noRelay;
     this.random = deps.random ?? Math.random;
     this.routes = new RouteCache(this.cfg.routeCacheSize, this.cfg.routeTtlMs);
+    this.epoch = deps.clock.now();
+  }
+
+  /** Ms since this tracker started: small integers, stored inline (see AnnouncedObject.putAt). */
+  private sinceEpoch(): number {
+    return this.deps.clock.now() - this.epoch;
   }
 
   start(): void {
@@ -93,7 +100,10 @@ export class Tracker implements SignalSink {
     s.closed = true;
     this.metrics.sessionsActive = this.sessions.size;
     if (s.peerId !== null && this.byPeer.get(s.peerId) === s) this.byPeer.delete(s.peerId);
-    const removals = [...s.objects].map(([integrity, o]) => this.deps.index.remove(contentKey(integrity), o.value));
+    const removals = [...s.objects].map(([integrity, o]) => {
+      this.integrities.release(integrity);
+      return this.deps.index.remove(contentKey(integrity), o.value);
+    });
     s.objects.clear();
     await Promise.allSettled(removals);
   }
@@ -193,7 +203,7 @@ export class Tracker implements SignalSink {
       this.strike(s);
       return this.reply(s, m.id, TRACKER_ERRORS.tooManyObjects, `at most ${this.cfg.maxObjectsPerPeer} objects per peer`);
     }
-    const now = this.deps.clock.now();
+    const now = this.sinceEpoch();
     const ops: Promise<void>[] = [];
     for (const o of m.objects) {
       const old = s.objects.get(o.integrity);
@@ -206,18 +216,27 @@ export class Tracker implements SignalSink {
         continue;
       }
       const key = contentKey(o.integrity);
-      const held: IndexValue = { peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks: o.chunks };
-      const value = encodeIndexValue(held);
-      // Lookups here will need it decoded: share this tracker's ref and the session's strings now.
-      this.decoded.set(value, this.peerEntry(held));
+      const value = o.chunks ? this.indexValue(s, o.chunks) : (s.wholeValue ??= this.indexValue(s, undefined));
       // A changed bitfield is a different value: drop the old one so lookups never see both.
       if (old) ops.push(this.deps.index.remove(key, old.value));
-      s.objects.set(o.integrity, { value, putAt: now, chunks: o.chunks });
+      s.objects.set(old ? o.integrity : this.integrities.hold(o.integrity), { value, putAt: now, chunks: o.chunks });
       ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
     }
     this.metrics.objectsAnnounced += m.objects.length;
     if (ops.length > 0) await Promise.all(ops); // a re-announce of fresh entries writes nothing
     this.send(s, { type: 'announced', id: m.id, accepted: m.objects.length, total: s.objects.size });
+  }
+
+  /**
+   * The index value naming this session as a holder. Whole objects all get the same bytes (peer,
+   * tracker, cluster), so a session shares one array, decoded once, across everything it announces.
+   */
+  private indexValue(s: Session, chunks: ChunkBitfield | undefined): Uint8Array {
+    const held: IndexValue = { peerId: s.peerId!, tracker: this.self, cluster: s.cluster, chunks };
+    const value = encodeIndexValue(held);
+    // Lookups here will need it decoded: share this tracker's ref and the session's strings now.
+    (value as unknown as Record<symbol, PeerEntry>)[this.decodedKey] = this.peerEntry(held);
+    return value;
   }
 
   private async onLookup(s: Session, m: ClientMessageOf<'lookup'>): Promise<void> {
@@ -230,9 +249,9 @@ export class Tracker implements SignalSink {
     const max = m.max ?? this.cfg.defaultLookupPeers;
     const peers = orderPeers(this.candidates(values, scan, max, s.peerId!), asker, max);
     for (const p of peers) if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
-    // The reply JSON.stringify would build, from each entry's text made once (peers: ServerMessage).
+    // The reply JSON.stringify would build (peers: ServerMessage), from text made once per tracker and cluster.
     let text = `{"type":"peers","id":${m.id},"integrity":${JSON.stringify(m.integrity)},"peers":[`;
-    for (let i = 0; i < peers.length; i++) text += (i ? ',' : '') + entryText(peers[i]);
+    for (let i = 0; i < peers.length; i++) text += (i ? ',' : '') + this.entryText(peers[i]);
     this.sendText(s, text + ']}');
   }
 
@@ -273,6 +292,7 @@ export class Tracker implements SignalSink {
       const o = s.objects.get(integrity);
       if (!o) continue;
       s.objects.delete(integrity);
+      this.integrities.release(integrity);
       ops.push(this.deps.index.remove(contentKey(integrity), o.value));
     }
     await Promise.all(ops);
@@ -281,7 +301,7 @@ export class Tracker implements SignalSink {
 
   private async onHeartbeat(s: Session, m: ClientMessageOf<'heartbeat'>): Promise<void> {
     this.metrics.heartbeats++;
-    const now = this.deps.clock.now();
+    const now = this.sinceEpoch();
     const ops: Promise<void>[] = [];
     // Re-put only what is getting old: a heartbeat must not cost a full index write per object.
     for (const [integrity, o] of s.objects) {
@@ -318,25 +338,49 @@ export class Tracker implements SignalSink {
 
   /**
    * Index values decoded once per stored array, straight into the entry a lookup answers (it is the
-   * same for every asker): the memory index hands back the same arrays on every get, so popular
-   * objects are not re-decoded per lookup (fresh arrays simply miss).
+   * same for every asker), kept on the array itself: the memory index hands back the same arrays on
+   * every get, so popular objects are not re-decoded per lookup (fresh arrays simply miss), and a
+   * property load costs a lookup fewer cache misses than a WeakMap of every value would. A tracker
+   * holds one value per announced object, so entries share their tracker ref and cluster string.
    */
-  private readonly decoded = new WeakMap<Uint8Array, PeerEntry | null>();
   private decode(raw: Uint8Array): PeerEntry | null {
-    let e = this.decoded.get(raw);
+    const slot = raw as unknown as Record<symbol, PeerEntry | null | undefined>;
+    let e = slot[this.decodedKey];
     if (e === undefined) {
       const v = decodeIndexValue(raw);
-      e = v && this.peerEntry(v);
-      this.decoded.set(raw, e);
+      e = slot[this.decodedKey] = v && this.peerEntry(v);
     }
     return e;
   }
 
+  /** Per tracker: an entry says whether its peer is on *this* tracker (tests share one index). */
+  private readonly decodedKey = Symbol('decoded');
+
+  /** Every session holding an object keys it by the same string (10,000 holders, one copy). */
+  private readonly integrities = new SharedStrings();
+  private readonly trackerRefs = new Interned<TrackerRef & { [TEXT]?: string }>();
+  private readonly clusterNames = new Interned<string>();
+  private readonly clusterText = new Map<string, string>();
+
   private peerEntry(v: IndexValue): PeerEntry {
-    const sameTracker = v.tracker.id === this.self.id;
-    return v.chunks
-      ? { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker, chunks: v.chunks }
-      : { peerId: v.peerId, tracker: v.tracker, cluster: v.cluster, sameTracker };
+    const tracker = this.trackerRefs.get(`${v.tracker.id} ${v.tracker.addr}`, () => ({ id: v.tracker.id, addr: v.tracker.addr }));
+    const cluster = this.clusterNames.get(v.cluster, () => v.cluster);
+    const sameTracker = tracker.id === this.self.id;
+    return v.chunks ? { peerId: v.peerId, tracker, cluster, sameTracker, chunks: v.chunks } : { peerId: v.peerId, tracker, cluster, sameTracker };
+  }
+
+  /** JSON of a peer entry as JSON.stringify writes it, from its shared parts' text (made once each). */
+  private entryText(e: PeerEntry): string {
+    const tracker = e.tracker as TrackerRef & { [TEXT]?: string };
+    const head = (tracker[TEXT] ??= `,"tracker":${JSON.stringify(tracker)},"cluster":`);
+    let cluster = this.clusterText.get(e.cluster);
+    if (cluster === undefined) {
+      if (this.clusterText.size >= 4096) this.clusterText.clear();
+      this.clusterText.set(e.cluster, (cluster = JSON.stringify(e.cluster)));
+    }
+    // Peer ids are [A-Za-z0-9_-] (PEER_ID_RE in index-value.ts): nothing to escape.
+    const tail = e.chunks ? `,"chunks":${JSON.stringify(e.chunks)}}` : '}';
+    return `{"peerId":"${e.peerId}"${head}${cluster},"sameTracker":${e.sameTracker}${tail}`;
   }
 
   private send(s: Session, msg: ServerMessage): void {
@@ -410,11 +454,39 @@ function peekId(frame: string | Uint8Array): number | undefined {
 }
 
 /** Distinct objects of an announce that the session does not hold yet (a message may repeat one). */
-// A peer entry is shared by every lookup that returns it (decoded once per index value): its JSON
-// text is kept on it under a symbol, which JSON.stringify does not see.
-const ENTRY_TEXT = Symbol('entryText');
-function entryText(e: PeerEntry & { [ENTRY_TEXT]?: string }): string {
-  return (e[ENTRY_TEXT] ??= JSON.stringify(e));
+/** An interned tracker ref's JSON text, under a symbol: JSON.stringify skips it. */
+const TEXT = Symbol('text');
+
+/** Reference-counted string sharing: hold() returns the one copy in use, release() drops it after the last holder. */
+class SharedStrings {
+  private readonly byText = new Map<string, { text: string; holders: number }>();
+
+  hold(text: string): string {
+    let e = this.byText.get(text);
+    if (!e) this.byText.set(text, (e = { text, holders: 0 }));
+    e.holders++;
+    return e.text;
+  }
+
+  release(text: string): void {
+    const e = this.byText.get(text);
+    if (e && --e.holders === 0) this.byText.delete(text);
+  }
+}
+
+/** One shared instance per distinct key (trackers and clusters: few, repeated in many index values). */
+class Interned<T> {
+  private readonly byKey = new Map<string, T>();
+  constructor(private readonly maxKeys = 4096) {}
+
+  get(key: string, make: () => T): T {
+    let v = this.byKey.get(key);
+    if (v === undefined) {
+      if (this.byKey.size >= this.maxKeys) this.byKey.clear(); // values decoded before keep theirs
+      this.byKey.set(key, (v = make()));
+    }
+    return v;
+  }
 }
 
 function countFresh(objects: readonly { integrity: string }[], held: ReadonlyMap<string, unknown>): number {

@@ -12,8 +12,8 @@ export const WS_FRONT_DEFAULTS = {
   hardMaxPayloadBytes: 0, // 0 = 4 x tracker maxMessageBytes
   /** A client that does not read its replies is disconnected rather than buffered without bound. */
   maxBufferedBytes: 1024 * 1024,
-  /** Corked sockets flushed at once before the end of the event-loop turn (bounds the batch's delay). */
-  maxCorkedSockets: 512,
+  /** Replies held for the end of the event-loop turn at most (bounds the batch's delay). */
+  maxBatchedReplies: 512,
 };
 
 export interface AttachedTracker {
@@ -47,33 +47,42 @@ export function attachTracker(
   };
   server.on('upgrade', onUpgrade);
 
-  // Replies are written corked and flushed together once this turn's incoming frames are handled:
-  // one syscall per socket per turn instead of one per reply, and the writes go out back to back, so
-  // a client process is woken once per batch (a wake-up costs more than the write itself).
-  const corked: Duplex[] = [];
+  // Replies wait for the end of the event-loop turn and then go out back to back, so a client process
+  // is woken once per batch (a wake-up costs more than the write itself). Not socket.cork(): uncorking
+  // leaves a fresh array on each socket's stream state, and those outlive young-generation GCs.
+  const pending: Array<Duplex | string | Buffer> = []; // socket, frame, socket, frame, ...
   const flush = () => {
-    for (const socket of corked) socket.uncork();
-    corked.length = 0;
+    for (let i = 0; i < pending.length; i += 2) {
+      const socket = pending[i] as Duplex;
+      const frame = pending[i + 1] as string | Buffer;
+      if (!socket.destroyed) socket.write(frame, 'latin1'); // the encoding applies to string frames only
+    }
+    pending.length = 0;
   };
-  const cork = (socket: Duplex) => {
-    if (socket.writableCorked > 0) return;
-    socket.cork();
-    if (corked.push(socket) === 1) setImmediate(flush);
-    else if (corked.length >= o.maxCorkedSockets) flush();
+  const queue = (socket: Duplex, frame: string | Buffer) => {
+    if (pending.push(socket, frame) === 2) setImmediate(flush);
+    else if (pending.length >= 2 * o.maxBatchedReplies) flush();
   };
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const socket = req.socket; // the upgraded socket ws writes to
     const session = tracker.connect({
       send: (text) => {
+        if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > o.maxBufferedBytes) {
           ws.terminate();
           return;
         }
-        cork(socket);
-        ws.send(text);
+        // One buffer per reply, written straight to the socket: ws.send writes a header and the
+        // payload as two chunks (a writev through the stream's buffer, leaving garbage as above).
+        // Unmasked, unfragmented, uncompressed text frames (RFC 6455 §5.2) are all this tracker sends;
+        // ws still owns the socket (close, ping/pong) and writes its own frames in order after ours.
+        queue(socket, textFrame(text));
       },
-      close: (code, reason) => ws.close(code, reason),
+      close: (code, reason) => {
+        flush(); // replies queued before the close frame go out before it
+        ws.close(code, reason);
+      },
     });
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -95,4 +104,30 @@ export function attachTracker(
         wss.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A server-to-client text frame (FIN, opcode 1, no mask) holding `text` as UTF-8. ASCII text (every
+ * reply but one naming a non-ASCII cluster) comes back as one latin1 string: Node writes a string
+ * through its own stack storage, while a Buffer per reply would be external memory that makes V8
+ * run full GCs (20,000 replies a second fill Node's 8 KiB buffer pool 400 times a second).
+ */
+export function textFrame(text: string): string | Buffer {
+  const length = Buffer.byteLength(text);
+  if (length === text.length && length < 65_536) {
+    return (length < 126 ? String.fromCharCode(0x81, length) : String.fromCharCode(0x81, 126, length >> 8, length & 0xff)) + text;
+  }
+  const head = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + length);
+  frame[0] = 0x81;
+  if (head === 2) frame[1] = length;
+  else if (head === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, head, 'utf8');
+  return frame;
 }

@@ -1,6 +1,6 @@
 // Load-generator process: holds its share of the clients and runs open-loop phases on command.
 // argv: <impl reef|webtorrent> <url> <clients> <offset> <objects>
-// stdin lines:  {"cmd":"phase","ratePerSec":n,"durationMs":n} | {"cmd":"warm","ratePerSec":n} | {"cmd":"exit"}
+// stdin lines:  {"cmd":"phase","ratePerSec":n,"durationMs":n,"leadInMs":n} | {"cmd":"warm","ratePerSec":n} | {"cmd":"exit"}
 // stdout lines: {"ev":"connected","clients":n,"failed":n} | {"ev":"phase-done", ...} | {"ev":"warm-done", ...}
 // Requests are pre-built strings sent over raw-ws.ts sockets, and replies are matched by scanning
 // their bytes for the request id, not parsed: the generator's CPU is CPU the tracker does not get.
@@ -171,32 +171,45 @@ for (let i = 0; i < nClients; i += 250) {
 outstanding = 0; // setup replies were consumed by open()
 emit({ ev: 'connected', clients: clients.length, failed });
 
-async function phase(ratePerSec: number, durationMs: number): Promise<void> {
+/**
+ * Open loop at ratePerSec: first leadInMs unmeasured (the tracker may have idled, and V8 may have
+ * reclaimed memory and code meanwhile, between steps), then durationMs measured.
+ */
+async function phase(ratePerSec: number, durationMs: number, leadInMs: number): Promise<void> {
   hist = new Histogram();
   received = 0;
   errors = 0;
   errorCodes = {};
   let sent = 0;
+  let leadSent = 0;
   let rr = 0;
-  const t0 = performance.now();
+  const start = performance.now();
   const cpu0 = process.cpuUsage();
-  monitor?.report(); // the window starts with the phase
+  let t0 = start + leadInMs;
   const nominal = (ratePerSec * 5) / 1000;
-  phaseStart = t0;
+  phaseStart = leadInMs > 0 ? Infinity : t0; // set when the first measured request goes out
   measuring = true;
+  let windowStarted = false;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const elapsed = performance.now() - t0;
-      const due = Math.min(ratePerSec * (Math.min(elapsed, durationMs) / 1000)) - sent;
+      const elapsed = performance.now() - start;
+      const measured = elapsed >= leadInMs;
+      if (measured && !windowStarted) {
+        windowStarted = true;
+        phaseStart = t0 = performance.now();
+        monitor?.report(); // the loop-stats window starts with the measured part
+      }
+      const due = Math.min(ratePerSec * (Math.min(elapsed, leadInMs + durationMs) / 1000)) - sent - leadSent;
       if (monitor && due > 2 * nominal) monitor.note(`batch ${Math.round(due)}`);
       for (let k = 0; k < due; k++) {
         const c = clients[rr++ % clients.length];
         if (!c.ws.open) continue;
-        const announce = sent % 2 === 0;
+        const announce = (sent + leadSent) % 2 === 0;
         send(c, announce, announce ? c.own[rnd(OWN_OBJECTS)] : rnd(nObjects));
-        sent++;
+        if (measured) sent++;
+        else leadSent++;
       }
-      if (elapsed >= durationMs) {
+      if (elapsed >= leadInMs + durationMs) {
         clearInterval(timer);
         resolve();
       }
@@ -212,7 +225,7 @@ async function phase(ratePerSec: number, durationMs: number): Promise<void> {
   const drainUntil = performance.now() + 60_000;
   while (outstanding > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
   const cpu = process.cpuUsage(cpu0);
-  emit({ ev: 'phase-done', sent, received, errors, errorCodes, elapsedMs, cpuUs: cpu.user + cpu.system, closed: closedAfterSetup, hist: hist.toJSON(), loop });
+  emit({ ev: 'phase-done', sent, leadSent, received, errors, errorCodes, elapsedMs, cpuUs: cpu.user + cpu.system, closed: closedAfterSetup, hist: hist.toJSON(), loop });
 }
 
 /**
@@ -242,8 +255,8 @@ async function warm(ratePerSec: number): Promise<void> {
 
 const rl = createInterface({ input: process.stdin });
 for await (const line of rl) {
-  const cmd = JSON.parse(line) as { cmd: string; ratePerSec: number; durationMs: number };
-  if (cmd.cmd === 'phase') await phase(cmd.ratePerSec, cmd.durationMs);
+  const cmd = JSON.parse(line) as { cmd: string; ratePerSec: number; durationMs: number; leadInMs?: number };
+  if (cmd.cmd === 'phase') await phase(cmd.ratePerSec, cmd.durationMs, cmd.leadInMs ?? 0);
   else if (cmd.cmd === 'warm') await warm(cmd.ratePerSec);
   else break;
 }
