@@ -73,7 +73,7 @@ export function attachTracker(
           ws.terminate();
           return;
         }
-        // One buffer per reply, written straight to the socket: ws.send writes a header and the
+        // One whole frame per reply, written straight to the socket: ws.send writes a header and the
         // payload as two chunks (a writev through the stream's buffer, leaving garbage as above).
         // Unmasked, unfragmented, uncompressed text frames (RFC 6455 §5.2) are all this tracker sends;
         // ws still owns the socket (close, ping/pong) and writes its own frames in order after ours.
