@@ -15,7 +15,7 @@ import {
 } from '../shared/tracker/protocol';
 import type { Clock } from '../shared/clock';
 import { TRACKER_DEFAULTS, type TrackerConfig } from './config';
-import type { ContentIndex } from './content-index';
+import { smallInteger, type ContentIndex } from './content-index';
 import { createTrackerMetrics } from './metrics';
 import { clusterOf, orderPeers } from './order-peers';
 import { RouteCache } from './route-cache';
@@ -68,7 +68,7 @@ export class Tracker implements SignalSink {
 
   /** Ms since this tracker started: small integers, stored inline (see AnnouncedObject.putAt). */
   private sinceEpoch(): number {
-    return this.deps.clock.now() - this.epoch;
+    return smallInteger(this.deps.clock.now() - this.epoch);
   }
 
   start(): void {
