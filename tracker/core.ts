@@ -360,7 +360,7 @@ export class Tracker implements SignalSink {
   private readonly integrities = new SharedStrings();
   private readonly trackerRefs = new Interned<TrackerRef & { [TEXT]?: string }>();
   private readonly clusterNames = new Interned<string>();
-  private readonly clusterText = new Map<string, string>();
+  private readonly clusterJson = new Interned<string>();
 
   private peerEntry(v: IndexValue): PeerEntry {
     const tracker = this.trackerRefs.get(`${v.tracker.id} ${v.tracker.addr}`, () => ({ id: v.tracker.id, addr: v.tracker.addr }));
@@ -373,11 +373,7 @@ export class Tracker implements SignalSink {
   private entryText(e: PeerEntry): string {
     const tracker = e.tracker as TrackerRef & { [TEXT]?: string };
     const head = (tracker[TEXT] ??= `,"tracker":${JSON.stringify(tracker)},"cluster":`);
-    let cluster = this.clusterText.get(e.cluster);
-    if (cluster === undefined) {
-      if (this.clusterText.size >= 4096) this.clusterText.clear();
-      this.clusterText.set(e.cluster, (cluster = JSON.stringify(e.cluster)));
-    }
+    const cluster = this.clusterJson.get(e.cluster, () => JSON.stringify(e.cluster));
     // Peer ids are [A-Za-z0-9_-] (PEER_ID_RE in index-value.ts): nothing to escape.
     const tail = e.chunks ? `,"chunks":${JSON.stringify(e.chunks)}}` : '}';
     return `{"peerId":"${e.peerId}"${head}${cluster},"sameTracker":${e.sameTracker}${tail}`;
@@ -453,7 +449,6 @@ function peekId(frame: string | Uint8Array): number | undefined {
   return id <= 2 ** 31 ? id : undefined;
 }
 
-/** Distinct objects of an announce that the session does not hold yet (a message may repeat one). */
 /** An interned tracker ref's JSON text, under a symbol: JSON.stringify skips it. */
 const TEXT = Symbol('text');
 
@@ -489,6 +484,7 @@ class Interned<T> {
   }
 }
 
+/** Distinct objects of an announce that the session does not hold yet (a message may repeat one). */
 function countFresh(objects: readonly { integrity: string }[], held: ReadonlyMap<string, unknown>): number {
   if (objects.length === 1) return held.has(objects[0].integrity) ? 0 : 1; // the usual case, without a Set
   const fresh = new Set<string>();
