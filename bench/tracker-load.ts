@@ -67,6 +67,8 @@ interface PhaseResult {
   genCpuUsPerOp: number;
   /** 1-minute load average at the end of the step. */
   load: number;
+  /** Share of the machine's CPU time the hypervisor gave to other guests during the step (steal), %. */
+  stealPct: number;
   /** With --loop-stats: the tracker's and generators' event-loop stalls and GC pauses over the step. */
   loop: string[];
 }
@@ -79,6 +81,23 @@ function cpuSeconds(pid: number | undefined): { user: number; sys: number } {
   } catch {
     return { user: NaN, sys: NaN };
   }
+}
+
+/** The machine's CPU time counters (/proc/stat "cpu" line, in ticks), or null off Linux. */
+function machineTicks(): number[] | null {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return null;
+  }
+}
+
+/** Steal (the 8th counter: time the host ran someone else while this guest wanted a CPU) over all time. */
+function stealShare(a: number[] | null, b: number[] | null): number {
+  if (!a || !b) return NaN;
+  const d = b.map((x, i) => x - a[i]);
+  const total = d.slice(0, 8).reduce((x, y) => x + y, 0); // guest time is already inside user
+  return total > 0 ? d[7] / total : NaN;
 }
 
 /**
@@ -172,10 +191,12 @@ async function startRig(impl: string): Promise<Rig> {
       if (CPU_PROF_DIR) server.kill('SIGUSR2'); // start this step's profile
       if (LOOP_STATS) server.stdin.write('loop\n'); // starts this step's window
       const cpu0 = cpuSeconds(server.pid);
+      const machine0 = machineTicks();
       const pending = workers.map((_, i) => next(i));
       workers.forEach((w) => w.stdin.write(JSON.stringify({ cmd: 'phase', ratePerSec: rate / WORKERS, durationMs: DURATION_MS, leadInMs: LEAD_IN_MS }) + '\n'));
       const done = await Promise.all(pending);
       const cpu1 = cpuSeconds(server.pid);
+      const machine1 = machineTicks();
       const loop: string[] = [];
       if (LOOP_STATS) {
         const r = await new Promise<LoopReport>((res) => {
@@ -215,10 +236,11 @@ async function startRig(impl: string): Promise<Rig> {
         sysUsPerOp: ((cpu1.sys - cpu0.sys) * 1e6) / allSent,
         genCpuUsPerOp: genCpuUs / allSent,
         load: loadavg()[0],
+        stealPct: stealShare(machine0, machine1) * 100,
         loop,
       };
       rig.results.push(r);
-      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op (${r.sysUsPerOp.toFixed(1)} system), generator CPU ${r.genCpuUsPerOp.toFixed(1)} µs/op (load avg ${r.load.toFixed(1)})`);
+      console.log(`${impl} @ ${rate}/s: ${r.throughput.toFixed(0)} rt/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${sent - received}, errors ${errors}, RSS ${r.rssMb.toFixed(0)} MB, tracker CPU ${r.cpuUsPerOp.toFixed(1)} µs/op (${r.sysUsPerOp.toFixed(1)} system), generator CPU ${r.genCpuUsPerOp.toFixed(1)} µs/op (load avg ${r.load.toFixed(1)}, steal ${r.stealPct.toFixed(1)}%)`);
       return r;
     },
     async stop() {
@@ -250,20 +272,23 @@ const rows: string[] = [];
 for (const rate of RATES) {
   const byImpl = Object.fromEntries(runs.map((r) => [r.impl, r.results.find((x) => x.ratePerSec === rate)!]));
   for (const r of Object.values(byImpl)) {
-    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpuUsPerOp, 1)} (${fmt(r.sysUsPerOp, 1)}) | ${fmt(1e6 / r.cpuUsPerOp, 0)} | ${fmt(r.genCpuUsPerOp, 1)} | ${fmt(r.load, 1)} |`);
+    rows.push(`| ${r.impl} | ${rate} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.sent - r.received} | ${r.errors} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpuUsPerOp, 1)} (${fmt(r.sysUsPerOp, 1)}) | ${fmt(1e6 / r.cpuUsPerOp, 0)} | ${fmt(r.genCpuUsPerOp, 1)} | ${fmt(r.load, 1)} | ${fmt(r.stealPct, 1)} |`);
   }
   if (byImpl.reef && byImpl.webtorrent) {
     const a = byImpl.reef;
     const b = byImpl.webtorrent;
-    rows.push(`| **reef / webtorrent** | ${rate} | ${ratio(a.throughput / b.throughput)} | ${ratio(a.p50 / b.p50)} | ${ratio(a.p99 / b.p99)} | | | ${ratio(a.rssMb / b.rssMb)} | ${ratio(a.cpuUsPerOp / b.cpuUsPerOp)} | ${ratio(b.cpuUsPerOp / a.cpuUsPerOp)} | | |`);
+    rows.push(`| **reef / webtorrent** | ${rate} | ${ratio(a.throughput / b.throughput)} | ${ratio(a.p50 / b.p50)} | ${ratio(a.p99 / b.p99)} | | | ${ratio(a.rssMb / b.rssMb)} | ${ratio(a.cpuUsPerOp / b.cpuUsPerOp)} | ${ratio(b.cpuUsPerOp / a.cpuUsPerOp)} | | | |`);
   }
 }
-// Met only if every Reef step offered >= 20,000/s kept up (>= 20,000 round trips/s), p99 under 50 ms and RSS
-// under 500 MB: one good step among bad ones is luck (a full GC that landed elsewhere), not the target.
+// Met only if every Reef step offered >= 20,000/s kept up (answered >= 99% of the offered rate), with p99 under
+// 50 ms and RSS under 500 MB, and some step answered >= 20,000 round trips/s: one good step among bad ones is
+// luck (a full GC that landed elsewhere), not the target. (A step offered exactly 20,000/s measures a little
+// under it: its window runs on until the last reply is seen, polled every 20 ms.)
 const heavy = (runs.find((r) => r.impl === 'reef')?.results ?? []).filter((x) => x.ratePerSec >= 20_000);
-const failing = heavy.filter((x) => !(x.throughput >= 20_000 && x.p99 < 50 && x.rssMb < 500));
-const verdict = `Target (10,000 clients, >= 20,000 rt/s at p99 < 50 ms, RSS < 500 MB, at every step offered >= 20,000/s): ${
-  heavy.length > 0 && failing.length === 0 ? 'MET' : 'NOT MET'
+const failing = heavy.filter((x) => !(x.throughput >= 0.99 * x.ratePerSec && x.p99 < 50 && x.rssMb < 500));
+const reached = heavy.some((x) => x.throughput >= 20_000);
+const verdict = `Target (10,000 clients, >= 20,000 rt/s at p99 < 50 ms, RSS < 500 MB; every step offered >= 20,000/s keeps up at p99 < 50 ms): ${
+  heavy.length > 0 && failing.length === 0 && reached ? 'MET' : 'NOT MET'
 }; ${heavy.map((x) => `${x.ratePerSec}/s: ${fmt(x.throughput, 0)} rt/s, p99 ${fmt(x.p99, 1)} ms, RSS ${fmt(x.rssMb, 0)} MB`).join('; ')}.`;
 const md = `# Tracker load: Reef tracker vs WebTorrent bittorrent-tracker
 
@@ -273,7 +298,9 @@ ${WARM ? 'Warm start: before the first step every client announced each of the 2
 Machine: ${availableParallelism()} CPU (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Tracker, and ${WORKERS} load-generator
 processes, all on this machine over 127.0.0.1 (so the generator competes with the tracker for CPU).
 Both trackers run at the same time and the steps alternate between them; a step starts once every rig process together is under 10% of a core (a saturated tracker drains its backlog for seconds after its step). Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}
-(other jobs on a shared machine raise it; the last column is the 1-minute load average after each step).
+(other jobs on a shared machine raise it; "load avg" is the 1-minute load average after each step). "steal %" is the share
+of this virtual machine's CPU time its host ran other guests during the step (/proc/stat): with steal, every process
+here runs slower, the tracker's CPU µs/op grows with it, and a tracker near a core's capacity falls behind.
 The generator is the same for both trackers and kept cheap: raw \`net\` sockets, one WebSocket handshake per
 socket, then pre-built frames (zero mask key) and replies matched by scanning their bytes for the request id.
 
@@ -291,8 +318,8 @@ brackets its system (kernel) part. "generator CPU µs/op" is the same for all ge
 
 ${runs.map((r) => `- ${r.impl}: ${r.connected} clients connected in ${fmt(r.connectS)} s; tracker RSS with all connected ${fmt(r.idleRssMb, 0)} MB`).join('\n')}
 
-| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB | tracker CPU µs/op (system) | ops per tracker CPU-s | generator CPU µs/op | load avg |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| tracker | offered/s | round trips/s | p50 ms | p99 ms | lost | errors | max RSS MB | tracker CPU µs/op (system) | ops per tracker CPU-s | generator CPU µs/op | load avg | steal % |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ${verdict}

@@ -1,8 +1,15 @@
-#!/usr/bin/env -S node --max-semi-space-size=64 --min-semi-space-size=64
-// The flags are for `reef seed`, a request-heavy server: a fixed 64 MB young generation cuts scavenges ~16-fold
-// under load (V8 otherwise keeps it small, as nearly every request's garbage dies young), for ~3% less CPU per
-// proxy cache hit (bench/results/proxy.md). V8 reads them only at startup (v8.setFlagsFromString later leaves the
-// young generation as it was), and NODE_OPTIONS refuses them, hence the shebang; bench/proxy.ts reads them from here.
+#!/usr/bin/env -S node --max-semi-space-size=128 --min-semi-space-size=128 --v8-pool-size=1
+// The flags are for `reef seed` and `reef tracker`, request-heavy servers. V8 reads them only at startup
+// (v8.setFlagsFromString later leaves the young generation as it was), and NODE_OPTIONS refuses the first two,
+// hence the shebang; the proxy and tracker benches read them from here.
+// - A fixed 128 MB young generation: V8 otherwise keeps it small, as nearly every request's garbage dies young.
+//   64 MB cut scavenges ~16-fold and CPU per proxy cache hit ~3% (bench/results/proxy.md). 128 MB: a
+//   connection's state lives from one message to its next (10,000 tracker clients at 20,000 messages/s: ~0.5 s),
+//   and with scavenges every ~0.4 s much of it was promoted and died old, so a full GC came every 7-10 s; every
+//   ~0.8 s, 5x less is promoted and full GCs are ~5x rarer. Costs ~90 MB of RSS (tracker bench: 418 MB warm).
+// - --v8-pool-size=1: one V8 helper thread, not Node's four. The event loop is the server's only JS thread, and
+//   four helpers marking concurrently for a full GC took both cores of a 2-core machine from it: the tracker
+//   bench's loop stalled 100-400 ms per full GC (p99 70-150 ms at 20,000 round trips/s); with one, 13-39 ms.
 // Runs the compiled CLI (dist/cli, from `npm run build:cli`) when it is newer than every source file;
 // otherwise compiles the TypeScript on load with tsx, so edits take effect without a rebuild.
 import { readdirSync, statSync } from 'node:fs';

@@ -19,7 +19,7 @@ import { smallInteger, type ContentIndex } from './content-index';
 import { createTrackerMetrics } from './metrics';
 import { clusterOf, orderPeers } from './order-peers';
 import { RouteCache } from './route-cache';
-import { Session, type Connection } from './session';
+import { Session, type Connection, type HeldObject } from './session';
 import { noRelay, type RelayedSignal, type SignalRelay, type SignalSink } from './signal-relay';
 
 export interface TrackerLogger {
@@ -66,7 +66,7 @@ export class Tracker implements SignalSink {
     this.epoch = deps.clock.now();
   }
 
-  /** Ms since this tracker started: small integers, stored inline (see AnnouncedObject.putAt). */
+  /** Ms since this tracker started: small integers, stored inline (see HeldObject). */
   private sinceEpoch(): number {
     return smallInteger(this.deps.clock.now() - this.epoch);
   }
@@ -100,9 +100,9 @@ export class Tracker implements SignalSink {
     s.closed = true;
     this.metrics.sessionsActive = this.sessions.size;
     if (s.peerId !== null && this.byPeer.get(s.peerId) === s) this.byPeer.delete(s.peerId);
-    const removals = [...s.objects].map(([integrity, o]) => {
+    const removals = [...s.objects].map(([integrity, held]) => {
       this.integrities.release(integrity);
-      return this.deps.index.remove(contentKey(integrity), o.value);
+      return this.deps.index.remove(contentKey(integrity), s.valueOf(held));
     });
     s.objects.clear();
     await Promise.allSettled(removals);
@@ -207,19 +207,20 @@ export class Tracker implements SignalSink {
     const ops: Promise<void>[] = [];
     for (const o of m.objects) {
       const old = s.objects.get(o.integrity);
-      if (old && sameChunks(old.chunks, o.chunks)) {
+      if (old !== undefined && sameChunks(typeof old === 'number' ? undefined : old.chunks, o.chunks)) {
         // A re-announce of what the index already holds: write only if the entry is getting old.
-        if (now - old.putAt >= this.cfg.refreshAfterMs) {
-          old.putAt = now;
-          ops.push(this.deps.index.put(contentKey(o.integrity), old.value, this.cfg.announceTtlMs));
+        if (now - putAtOf(old) >= this.cfg.refreshAfterMs) {
+          s.putAgain(o.integrity, old, now);
+          ops.push(this.deps.index.put(contentKey(o.integrity), s.valueOf(old), this.cfg.announceTtlMs));
         }
         continue;
       }
       const key = contentKey(o.integrity);
       const value = o.chunks ? this.indexValue(s, o.chunks) : (s.wholeValue ??= this.indexValue(s, undefined));
       // A changed bitfield is a different value: drop the old one so lookups never see both.
-      if (old) ops.push(this.deps.index.remove(key, old.value));
-      s.objects.set(old ? o.integrity : this.integrities.hold(o.integrity), { value, putAt: now, chunks: o.chunks });
+      if (old !== undefined) ops.push(this.deps.index.remove(key, s.valueOf(old)));
+      const integrity = old !== undefined ? o.integrity : this.integrities.hold(o.integrity);
+      s.objects.set(integrity, o.chunks ? { value, putAt: now, chunks: o.chunks } : now);
       ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
     }
     this.metrics.objectsAnnounced += m.objects.length;
@@ -249,10 +250,12 @@ export class Tracker implements SignalSink {
     const max = m.max ?? this.cfg.defaultLookupPeers;
     const peers = orderPeers(this.candidates(values, scan, max, s.peerId!), asker, max);
     for (const p of peers) if (!p.sameTracker) this.routes.set(p.peerId, p.tracker, now);
-    // The reply JSON.stringify would build (peers: ServerMessage), from text made once per tracker and cluster.
-    let text = `{"type":"peers","id":${m.id},"integrity":${JSON.stringify(m.integrity)},"peers":[`;
-    for (let i = 0; i < peers.length; i++) text += (i ? ',' : '') + this.entryText(peers[i]);
-    this.sendText(s, text + ']}');
+    // The reply JSON.stringify would build (peers: ServerMessage), from text made once per peer entry.
+    // Joined in one go: a flat string, where += would leave a rope that is copied flat twice on the way out.
+    const parts = [`{"type":"peers","id":${m.id},"integrity":${JSON.stringify(m.integrity)},"peers":[`];
+    for (let i = 0; i < peers.length; i++) parts.push(i ? ',' : '', this.entryText(peers[i]));
+    parts.push(']}');
+    this.sendText(s, parts.join(''));
   }
 
   private async onSignal(s: Session, m: ClientMessageOf<'signal'>): Promise<void> {
@@ -289,11 +292,11 @@ export class Tracker implements SignalSink {
     this.metrics.withdraws++;
     const ops: Promise<void>[] = [];
     for (const integrity of new Set(m.integrity)) {
-      const o = s.objects.get(integrity);
-      if (!o) continue;
+      const held = s.objects.get(integrity);
+      if (held === undefined) continue;
       s.objects.delete(integrity);
       this.integrities.release(integrity);
-      ops.push(this.deps.index.remove(contentKey(integrity), o.value));
+      ops.push(this.deps.index.remove(contentKey(integrity), s.valueOf(held)));
     }
     await Promise.all(ops);
     this.send(s, { type: 'withdrawn', id: m.id, removed: ops.length });
@@ -304,10 +307,10 @@ export class Tracker implements SignalSink {
     const now = this.sinceEpoch();
     const ops: Promise<void>[] = [];
     // Re-put only what is getting old: a heartbeat must not cost a full index write per object.
-    for (const [integrity, o] of s.objects) {
-      if (now - o.putAt < this.cfg.refreshAfterMs) continue;
-      o.putAt = now;
-      ops.push(this.deps.index.put(contentKey(integrity), o.value, this.cfg.announceTtlMs));
+    for (const [integrity, held] of s.objects) {
+      if (now - putAtOf(held) < this.cfg.refreshAfterMs) continue;
+      s.putAgain(integrity, held, now); // sets an existing key: the iteration is unaffected
+      ops.push(this.deps.index.put(contentKey(integrity), s.valueOf(held), this.cfg.announceTtlMs));
     }
     await Promise.all(ops);
     this.send(s, { type: 'heartbeat-ack', id: m.id, objects: s.objects.size });
@@ -362,15 +365,25 @@ export class Tracker implements SignalSink {
   private readonly clusterNames = new Interned<string>();
   private readonly clusterJson = new Interned<string>();
 
-  private peerEntry(v: IndexValue): PeerEntry {
+  private peerEntry(v: IndexValue): PeerEntry & { [TEXT]?: string } {
     const tracker = this.trackerRefs.get(`${v.tracker.id} ${v.tracker.addr}`, () => ({ id: v.tracker.id, addr: v.tracker.addr }));
     const cluster = this.clusterNames.get(v.cluster, () => v.cluster);
     const sameTracker = tracker.id === this.self.id;
-    return v.chunks ? { peerId: v.peerId, tracker, cluster, sameTracker, chunks: v.chunks } : { peerId: v.peerId, tracker, cluster, sameTracker };
+    // The [TEXT] slot is in the literal, so caching the entry's JSON later keeps one shape per kind.
+    return v.chunks
+      ? { peerId: v.peerId, tracker, cluster, sameTracker, chunks: v.chunks, [TEXT]: undefined }
+      : { peerId: v.peerId, tracker, cluster, sameTracker, [TEXT]: undefined };
   }
 
-  /** JSON of a peer entry as JSON.stringify writes it, from its shared parts' text (made once each). */
-  private entryText(e: PeerEntry): string {
+  /**
+   * JSON of a peer entry as JSON.stringify writes it, made once per entry (the memory index hands back
+   * the same entries to every lookup) from its shared parts' text (made once each).
+   */
+  private entryText(e: PeerEntry & { [TEXT]?: string }): string {
+    return (e[TEXT] ??= this.entryJson(e));
+  }
+
+  private entryJson(e: PeerEntry): string {
     const tracker = e.tracker as TrackerRef & { [TEXT]?: string };
     const head = (tracker[TEXT] ??= `,"tracker":${JSON.stringify(tracker)},"cluster":`);
     const cluster = this.clusterJson.get(e.cluster, () => JSON.stringify(e.cluster));
@@ -449,7 +462,7 @@ function peekId(frame: string | Uint8Array): number | undefined {
   return id <= 2 ** 31 ? id : undefined;
 }
 
-/** An interned tracker ref's JSON text, under a symbol: JSON.stringify skips it. */
+/** Cached JSON text (of an interned tracker ref, of a peer entry), under a symbol: JSON.stringify skips it. */
 const TEXT = Symbol('text');
 
 /** Reference-counted string sharing: hold() returns the one copy in use, release() drops it after the last holder. */
@@ -482,6 +495,10 @@ class Interned<T> {
     }
     return v;
   }
+}
+
+function putAtOf(held: HeldObject): number {
+  return typeof held === 'number' ? held : held.putAt;
 }
 
 /** Distinct objects of an announce that the session does not hold yet (a message may repeat one). */

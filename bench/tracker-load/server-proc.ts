@@ -55,6 +55,32 @@ if (monitor) {
 setInterval(() => process.stdout.write(`RSS ${process.memoryUsage().rss}\n`), 250);
 process.on('SIGTERM', () => process.exit(0));
 
+// REEF_HEAP_SAMPLE=<start s>:<seconds>:<file>: a sampling heap profile of what the window allocated and
+// the young generation did not collect (promoted, live or not): where old-generation garbage comes from.
+// Needs --expose-gc (two young-generation GCs at the end promote or free every young survivor); a full
+// GC inside the window frees promoted garbage unseen (check with --trace-gc).
+if (process.env.REEF_HEAP_SAMPLE) {
+  const [start, seconds, file] = process.env.REEF_HEAP_SAMPLE.split(':');
+  const inspector = new Session();
+  inspector.connect();
+  const gc = (globalThis as { gc?: (o?: object) => void }).gc;
+  setTimeout(async () => {
+    gc?.(); // a full GC now puts the next one (which would free promoted garbage unseen) seconds away
+    await inspector.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true, // stopSampling runs a full GC itself
+      includeObjectsCollectedByMinorGC: process.env.REEF_HEAP_SAMPLE_ALL === '1', // every allocation, not only survivors
+    } as never);
+    setTimeout(async () => {
+      gc?.({ type: 'minor' });
+      gc?.({ type: 'minor' });
+      const { profile } = await inspector.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+      process.stdout.write(`HEAP-SAMPLED ${file}\n`);
+    }, Number(seconds) * 1000);
+  }, Number(start) * 1000);
+}
+
 if (profileDir) {
   const inspector = new Session();
   inspector.connect();

@@ -73,6 +73,27 @@ describe('tracker over WebSocket', () => {
     expect(s.tracker.metrics).toMatchObject({ announces: 1, withdraws: 1, heartbeats: 1, lookups: 2 });
   });
 
+
+  it('a re-announce with another bitfield (or none) replaces the holder\'s one index value', async () => {
+    const s = await server();
+    const [a, b] = [await client(s.url, 'a'), await client(s.url, 'b')];
+    const [x, y] = [sri('x'), sri('y')];
+    const holders = async () => ({ peers: (await b.lookup(x)).peers, values: (await s.index.get(contentKey(x))).length });
+    await a.announce([{ integrity: x }, { integrity: y }]);
+    expect(await holders()).toMatchObject({ peers: [{ peerId: peerId('a'), sameTracker: true }], values: 1 });
+    expect((await holders()).peers[0]).not.toHaveProperty('chunks');
+    for (const chunks of [{ count: 3, have: 'oA==' }, { count: 3, have: '4A==' }]) {
+      expect(await a.announce([{ integrity: x, chunks }])).toMatchObject({ accepted: 1, total: 2 });
+      expect(await holders()).toMatchObject({ peers: [{ peerId: peerId('a'), chunks }], values: 1 });
+    }
+    await a.announce([{ integrity: x }]); // whole again
+    expect(await holders()).toMatchObject({ peers: [{ peerId: peerId('a') }], values: 1 });
+    expect((await holders()).peers[0]).not.toHaveProperty('chunks');
+    expect((await b.lookup(y)).peers).toHaveLength(1); // the other whole object shares the same value
+    expect(await a.withdraw([x])).toMatchObject({ removed: 1 });
+    expect(await holders()).toEqual({ peers: [], values: 0 });
+    expect((await b.lookup(y)).peers).toHaveLength(1);
+  });
   it('a disconnect withdraws everything the peer announced', async () => {
     const s = await server();
     const [a, b] = [await client(s.url, 'a'), await client(s.url, 'b')];
