@@ -102,7 +102,7 @@ export class Tracker implements SignalSink {
     if (s.peerId !== null && this.byPeer.get(s.peerId) === s) this.byPeer.delete(s.peerId);
     const removals = [...s.objects].map(([integrity, held]) => {
       this.integrities.release(integrity);
-      return this.deps.index.remove(contentKey(integrity), s.valueOf(held));
+      return this.deps.index.remove(contentKey(integrity), s.heldValue(held));
     });
     s.objects.clear();
     await Promise.allSettled(removals);
@@ -211,14 +211,14 @@ export class Tracker implements SignalSink {
         // A re-announce of what the index already holds: write only if the entry is getting old.
         if (now - putAtOf(old) >= this.cfg.refreshAfterMs) {
           s.putAgain(o.integrity, old, now);
-          ops.push(this.deps.index.put(contentKey(o.integrity), s.valueOf(old), this.cfg.announceTtlMs));
+          ops.push(this.deps.index.put(contentKey(o.integrity), s.heldValue(old), this.cfg.announceTtlMs));
         }
         continue;
       }
       const key = contentKey(o.integrity);
       const value = o.chunks ? this.indexValue(s, o.chunks) : (s.wholeValue ??= this.indexValue(s, undefined));
       // A changed bitfield is a different value: drop the old one so lookups never see both.
-      if (old !== undefined) ops.push(this.deps.index.remove(key, s.valueOf(old)));
+      if (old !== undefined) ops.push(this.deps.index.remove(key, s.heldValue(old)));
       const integrity = old !== undefined ? o.integrity : this.integrities.hold(o.integrity);
       s.objects.set(integrity, o.chunks ? { value, putAt: now, chunks: o.chunks } : now);
       ops.push(this.deps.index.put(key, value, this.cfg.announceTtlMs));
@@ -296,7 +296,7 @@ export class Tracker implements SignalSink {
       if (held === undefined) continue;
       s.objects.delete(integrity);
       this.integrities.release(integrity);
-      ops.push(this.deps.index.remove(contentKey(integrity), s.valueOf(held)));
+      ops.push(this.deps.index.remove(contentKey(integrity), s.heldValue(held)));
     }
     await Promise.all(ops);
     this.send(s, { type: 'withdrawn', id: m.id, removed: ops.length });
@@ -310,7 +310,7 @@ export class Tracker implements SignalSink {
     for (const [integrity, held] of s.objects) {
       if (now - putAtOf(held) < this.cfg.refreshAfterMs) continue;
       s.putAgain(integrity, held, now); // sets an existing key: the iteration is unaffected
-      ops.push(this.deps.index.put(contentKey(integrity), s.valueOf(held), this.cfg.announceTtlMs));
+      ops.push(this.deps.index.put(contentKey(integrity), s.heldValue(held), this.cfg.announceTtlMs));
     }
     await Promise.all(ops);
     this.send(s, { type: 'heartbeat-ack', id: m.id, objects: s.objects.size });

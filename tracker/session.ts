@@ -40,7 +40,7 @@ export class Session {
   readonly strikes: TokenBucket;
 
   /** The index value announced for `held`. */
-  valueOf(held: HeldObject): Uint8Array {
+  heldValue(held: HeldObject): Uint8Array {
     return typeof held === 'number' ? this.wholeValue! : held.value;
   }
 
